@@ -1,0 +1,20 @@
+//! RIV-TA wire format: strict XML reading, SOAP 1.1 envelopes and faults, the shared
+//! first-generation types, one module per information contract, the engagement-index messages
+//! and the aggregating services' `ProcessingStatus` header.
+//!
+//! Nothing here does I/O; every part of npo that speaks RIV-TA goes through this crate.
+
+pub mod common;
+pub mod contract;
+pub mod contracts;
+pub mod ei;
+pub mod headers;
+pub mod soap;
+pub mod time;
+pub mod xml;
+pub mod xsd;
+
+pub use common::{ContractError, ItemMeta, PersonId, Query, ResultType};
+pub use contract::{Contract, ContractInfo, Response};
+pub use soap::{Envelope, Fault};
+pub use xml::{Element, Limits};
