@@ -9,6 +9,9 @@ pub mod contract;
 pub mod contracts;
 pub mod ei;
 pub mod headers;
+pub mod ids;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod soap;
 pub mod time;
 pub mod xml;
