@@ -2,7 +2,8 @@
 //! first-generation types, one module per information contract, the engagement-index messages
 //! and the aggregating services' `ProcessingStatus` header.
 //!
-//! Nothing here does I/O; every part of npo that speaks RIV-TA goes through this crate.
+//! Nothing here does network I/O (the `xsd` module runs `xmllint` for tests and tooling); every
+//! part of npo that speaks RIV-TA goes through this crate.
 
 pub mod common;
 pub mod contract;

@@ -400,6 +400,15 @@ mod tests {
     }
 
     #[test]
+    fn writer_never_emits_forbidden_control_characters() {
+        let mut w = XmlWriter::new();
+        w.text("a", "x\u{1}y\tz");
+        let s = w.finish();
+        assert_eq!(s, "<a>x\u{fffd}y\tz</a>");
+        assert!(parse(s.as_bytes(), &lim()).is_ok());
+    }
+
+    #[test]
     fn writer_escapes() {
         let mut w = XmlWriter::new();
         w.open_ns("p:a", &[("p", "urn:a")]).text("p:b", "<&>").close("p:a");
