@@ -238,7 +238,21 @@ fn describe(e: &dyn std::fmt::Display) -> String {
 
 /// Escapes text for element content and attribute values.
 pub fn escape(s: &str) -> std::borrow::Cow<'_, str> {
-    quick_xml::escape::escape(s)
+    // Characters XML 1.0 does not allow (C0 controls other than tab, LF and CR) become U+FFFD,
+    // so a stray control character from a source system never makes npo write a malformed
+    // document.
+    fn allowed(c: char) -> bool {
+        (c as u32) >= 0x20 || matches!(c, '\t' | '\n' | '\r')
+    }
+    if s.chars().all(allowed) {
+        quick_xml::escape::escape(s)
+    } else {
+        let clean: String = s
+            .chars()
+            .map(|c| if allowed(c) { c } else { '\u{fffd}' })
+            .collect();
+        std::borrow::Cow::Owned(quick_xml::escape::escape(&clean).into_owned())
+    }
 }
 
 /// A minimal, allocation-friendly XML writer. Tags are written with the caller's prefixes;
