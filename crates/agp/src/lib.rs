@@ -1,1 +1,113 @@
-//! AGP.
+//! Aggregating services (AGP): one answer from every source system that holds information of a
+//! type for a patient. For each call: ask the engagement index which sources hold something,
+//! drop the sources the original consumer may not call, call the rest in parallel through the
+//! router, merge, and report per source in the `ProcessingStatus` header. A slow source never
+//! holds the answer past the deadline.
+//!
+//! The aggregating services are reached through the router, like any producer; they call the
+//! router back with their own certificate and pass on the original consumer.
+
+mod aggregate;
+
+pub use aggregate::{AggregatingService, Aggregator};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use npo_riv::contracts::{GetCareDocumentationV2, GetDiagnosisV2};
+use npo_riv::server::{Soap, SoapFault};
+use npo_riv::{Fault, Limits, soap};
+use npo_router::{CORRELATION_ID, ORIGINAL_CONSUMER, SENDER_ID, VpClient};
+use npo_tak::TakCache;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Every aggregated contract. Adding a contract means adding its module in `npo-riv` and one
+/// line here.
+pub fn services() -> Vec<Box<dyn AggregatingService>> {
+    vec![
+        Box::new(Aggregator::<GetCareDocumentationV2>::new()),
+        Box::new(Aggregator::<GetDiagnosisV2>::new()),
+    ]
+}
+
+/// Settings of the aggregating services.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AgpConfig {
+    /// The engagement index's logical address.
+    pub ei_logical_address: String,
+    /// Deadline for the whole aggregated answer, engagement-index lookup included.
+    pub timeout_ms: u64,
+}
+
+impl Default for AgpConfig {
+    fn default() -> Self {
+        AgpConfig {
+            ei_logical_address: "SE5565594230-EI".into(),
+            timeout_ms: 20_000,
+        }
+    }
+}
+
+/// The aggregating services' state.
+pub struct Agp {
+    pub(crate) cfg: AgpConfig,
+    pub(crate) vp: VpClient,
+    pub(crate) tak: TakCache,
+    services: HashMap<&'static str, Box<dyn AggregatingService>>,
+}
+
+impl Agp {
+    pub fn new(cfg: AgpConfig, vp: VpClient, tak: TakCache) -> Arc<Agp> {
+        Arc::new(Agp {
+            cfg,
+            vp,
+            tak,
+            services: services().into_iter().map(|s| (s.namespace(), s)).collect(),
+        })
+    }
+
+    pub(crate) fn deadline(&self) -> Duration {
+        Duration::from_millis(self.cfg.timeout_ms)
+    }
+}
+
+/// What the router told us about the call.
+pub struct CallContext {
+    pub original_consumer: String,
+    pub correlation_id: String,
+}
+
+/// The aggregating services' SOAP endpoint (`POST /`).
+pub fn router(agp: Arc<Agp>) -> Router {
+    Router::new().fallback(handle).with_state(agp)
+}
+
+async fn handle(State(agp): State<Arc<Agp>>, headers: HeaderMap, body: Bytes) -> Response {
+    let envelope = match soap::parse_envelope(&body, &Limits::default()) {
+        Ok(e) => e,
+        Err(e) => return SoapFault(Fault::client(format!("Malformed request: {e}"))).into_response(),
+    };
+    let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    // The router always sets these; a call without them did not come through a router.
+    let Some(original_consumer) = header(ORIGINAL_CONSUMER).or_else(|| header(SENDER_ID)) else {
+        return SoapFault(Fault::client("The aggregating services are reached through the router only"))
+            .into_response();
+    };
+    let ctx = CallContext {
+        original_consumer,
+        correlation_id: header(CORRELATION_ID).unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+    };
+    let Some(service) = agp.services.get(envelope.contract_namespace()) else {
+        return SoapFault(Fault::client("No aggregating service for this contract")).into_response();
+    };
+    match service.aggregate(&agp, &envelope, &ctx).await {
+        Ok(xml) => Soap(xml).into_response(),
+        Err(f) => SoapFault(f).into_response(),
+    }
+}

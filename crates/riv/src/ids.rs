@@ -31,3 +31,52 @@ mod tests {
         assert!(!is_hsa_id("se2321000016-A"));
     }
 }
+
+/// The Luhn check digit of the nine digits `YYMMDDNNN` of a personnummer.
+pub fn luhn_check_digit(nine: &[u8; 9]) -> u8 {
+    let sum: u32 = nine
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            let v = u32::from(*d) * if i % 2 == 0 { 2 } else { 1 };
+            v / 10 + v % 10
+        })
+        .sum();
+    ((10 - sum % 10) % 10) as u8
+}
+
+/// A 12-digit personnummer or samordningsnummer (day + 60) with a valid check digit.
+pub fn is_valid_personal_identity(id: &str) -> bool {
+    let b = id.as_bytes();
+    if b.len() != 12 || !b.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let d: Vec<u8> = b.iter().map(|c| c - b'0').collect();
+    let month = d[4] * 10 + d[5];
+    let mut day = d[6] * 10 + d[7];
+    if day > 60 {
+        day -= 60;
+    }
+    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+        return false;
+    }
+    let nine: [u8; 9] = [d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10]];
+    luhn_check_digit(&nine) == d[11]
+}
+
+#[cfg(test)]
+mod luhn_tests {
+    use super::*;
+
+    #[test]
+    fn known_test_personnummer() {
+        assert!(is_valid_personal_identity("191212121212"));
+        assert!(!is_valid_personal_identity("191212121213"));
+        assert!(!is_valid_personal_identity("19121212121"));
+        assert!(!is_valid_personal_identity("191213121212"));
+        // Samordningsnummer: day + 60.
+        let nine = [1, 2, 1, 2, 7, 2, 1, 2, 1];
+        let id = format!("19121272121{}", luhn_check_digit(&nine));
+        assert!(is_valid_personal_identity(&id), "{id}");
+    }
+}
