@@ -110,6 +110,15 @@ impl SourceSystem {
         self.services.values().find(|s| s.name() == name).map(|s| &**s)
     }
 
+    /// How many records this source system holds.
+    pub async fn record_count(&self) -> Result<i64, SourceError> {
+        let (n,): (i64,) = npo_store::sqlx::query_as("SELECT COUNT(*) FROM source_records WHERE source_hsa_id = $1")
+            .bind(&self.cfg.hsa_id)
+            .fetch_one(&self.db.pool)
+            .await?;
+        Ok(n)
+    }
+
     /// Delivers queued engagement-index updates now and then whenever records change, retrying
     /// failed deliveries every `retry`, until `stop`.
     pub async fn run_engagement_sync(self: Arc<Self>, retry: Duration, stop: CancellationToken) {

@@ -93,7 +93,7 @@ pub enum InvalidCatalogue {
     Date { what: &'static str, value: String },
     #[error("{kind} {id}: from_date is after to_date")]
     Period { kind: &'static str, id: String },
-    #[error("routing {0}: url must be an http:// or https:// URL")]
+    #[error("routing {0}: url must be an https:// URL")]
     Url(String),
     #[error("{kind} {id} refers to unknown {what} '{value}'")]
     Reference {
@@ -116,7 +116,7 @@ pub fn is_logical_address(s: &str) -> bool {
 }
 
 fn is_url(s: &str) -> bool {
-    (s.starts_with("https://") || s.starts_with("http://"))
+    s.starts_with("https://")
         && s.len() > 8
         && !s.chars().any(char::is_whitespace)
 }
@@ -232,5 +232,26 @@ fn reference(
             what,
             value: value.into(),
         })
+    }
+}
+
+impl Catalogue {
+    /// Adds `other`'s entries, replacing entries with the same key (contract namespace,
+    /// component / address / node HSA-id, routing / authorization id).
+    pub fn merge(&mut self, other: Catalogue) {
+        fn upsert<T>(list: &mut Vec<T>, items: Vec<T>, same: impl Fn(&T, &T) -> bool) {
+            for item in items {
+                match list.iter_mut().find(|x| same(x, &item)) {
+                    Some(slot) => *slot = item,
+                    None => list.push(item),
+                }
+            }
+        }
+        upsert(&mut self.contracts, other.contracts, |a, b| a.namespace == b.namespace);
+        upsert(&mut self.components, other.components, |a, b| a.hsa_id == b.hsa_id);
+        upsert(&mut self.logical_addresses, other.logical_addresses, |a, b| a.hsa_id == b.hsa_id);
+        upsert(&mut self.routings, other.routings, |a, b| a.id == b.id);
+        upsert(&mut self.authorizations, other.authorizations, |a, b| a.id == b.id);
+        upsert(&mut self.hsa_tree, other.hsa_tree, |a, b| a.hsa_id == b.hsa_id);
     }
 }

@@ -1,0 +1,396 @@
+//! A complete federation in one process: the service platform and a set of source systems,
+//! each on its own port with its own certificate from the dev PKI, over SQLite or PostgreSQL.
+//! `npo demo` runs one; the integration tests and the load benchmark start their own.
+
+use crate::config::{AgpNode, EiNode, Identity, Listener, PlatformConfig, RouterNode, SourceNodeConfig};
+use crate::demo;
+use crate::node::SourceNode;
+use crate::platform::Platform;
+use crate::serve::reachable;
+use anyhow::Context;
+use npo_agp::AgpConfig;
+use npo_pki::{CertSpec, DevPki};
+use npo_riv::contract::ContractInfo;
+use npo_riv::ei::{FIND_CONTENT_NS, UPDATE_NS};
+use npo_router::RouterConfig;
+use npo_source::SourceConfig;
+use npo_tak::model::*;
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// What to start.
+#[derive(Clone, Debug)]
+pub struct FederationSpec {
+    pub data_dir: PathBuf,
+    /// `None`: SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    pub host: IpAddr,
+    /// First port (router; then aggregating services, index, internal listener, sources from
+    /// +10). `None`: random free ports.
+    pub port_base: Option<u16>,
+    pub sources: Vec<SourceConfig>,
+    /// Patients whose demo records are written to each source system that has none yet.
+    pub patients: Vec<String>,
+    pub router: RouterConfig,
+    pub agp: AgpConfig,
+    /// Start the router's plain-HTTP internal listener, open to loopback callers.
+    pub internal_listener: bool,
+}
+
+impl FederationSpec {
+    /// The demo: three care givers, `patients` demo patients.
+    pub fn demo(data_dir: &Path, patients: usize) -> FederationSpec {
+        FederationSpec {
+            data_dir: data_dir.to_owned(),
+            database_url: None,
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port_base: None,
+            sources: demo::sources(),
+            patients: demo::patients(patients),
+            router: RouterConfig {
+                instance_id: "npo-vp-1".into(),
+                original_consumer_senders: vec![demo::AGP_HSA_ID.into()],
+                internal_allowed_ips: vec![IpAddr::V4(Ipv4Addr::LOCALHOST)],
+                ..RouterConfig::default()
+            },
+            agp: AgpConfig {
+                ei_logical_address: demo::EI_HSA_ID.into(),
+                ..AgpConfig::default()
+            },
+            internal_listener: false,
+        }
+    }
+}
+
+/// A certificate and key, as written to `demo.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Credential {
+    pub hsa_id: String,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// A running source system, as written to `demo.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SourceInfo {
+    pub hsa_id: String,
+    pub name: String,
+    pub care_giver_hsa_id: String,
+    pub care_giver_name: String,
+    pub url: String,
+}
+
+/// How to reach the federation: `demo.json`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct FederationInfo {
+    /// Where consumers send their calls.
+    pub router_url: String,
+    pub internal_router_url: Option<String>,
+    /// The logical address of the aggregating services.
+    pub aggregating_logical_address: String,
+    pub engagement_index_logical_address: String,
+    pub ca: PathBuf,
+    pub consumer: Credential,
+    pub admin: Credential,
+    pub sources: Vec<SourceInfo>,
+    pub patients: Vec<String>,
+}
+
+/// A running federation.
+pub struct Federation {
+    pub info: FederationInfo,
+    pub platform: Platform,
+    pub sources: Vec<SourceNode>,
+    pub pki: DevPki,
+    stop: CancellationToken,
+}
+
+fn port(spec: &FederationSpec, offset: u16) -> SocketAddr {
+    SocketAddr::new(spec.host, spec.port_base.map_or(0, |b| b + offset))
+}
+
+fn url(addr: SocketAddr, path: &str) -> String {
+    format!("https://{addr}{path}")
+}
+
+impl Federation {
+    pub async fn start(spec: FederationSpec) -> anyhow::Result<Federation> {
+        std::fs::create_dir_all(&spec.data_dir)
+            .with_context(|| format!("cannot create {}", spec.data_dir.display()))?;
+        // Absolute paths in demo.json, so it works from any directory.
+        let spec = FederationSpec {
+            data_dir: spec.data_dir.canonicalize()?,
+            ..spec
+        };
+        let pki = DevPki::open_or_create(&spec.data_dir.join("pki"), "npo dev CA")?;
+        let ca = pki.ca_cert_path();
+        let issue = |name: &str, spec: CertSpec| -> anyhow::Result<Identity> {
+            let c = pki.issue(name, &spec)?;
+            Ok(Identity {
+                cert: c.cert_path,
+                key: c.key_path,
+            })
+        };
+        let database_url = spec
+            .database_url
+            .clone()
+            .unwrap_or_else(|| npo_store::sqlite_url(&spec.data_dir.join("npo.sqlite")));
+        let stop = CancellationToken::new();
+
+        let router_listener = Listener {
+            listen: port(&spec, 0),
+            identity: issue("router", CertSpec::system(demo::ROUTER_HSA_ID, "npo tjänsteplattform"))?,
+        };
+        let platform_cfg = PlatformConfig {
+            database_url: database_url.clone(),
+            ca: ca.clone(),
+            catalogue_poll_ms: 1000,
+            router: RouterNode {
+                listener: router_listener,
+                internal_listen: spec.internal_listener.then(|| port(&spec, 3)),
+                settings: spec.router.clone(),
+            },
+            ei: EiNode {
+                listener: Listener {
+                    listen: port(&spec, 2),
+                    identity: issue("ei", CertSpec::system(demo::EI_HSA_ID, "npo engagemangsindex"))?,
+                },
+                hsa_id: demo::EI_HSA_ID.into(),
+            },
+            agp: AgpNode {
+                listener: Listener {
+                    listen: port(&spec, 1),
+                    identity: issue("agp", CertSpec::system(demo::AGP_HSA_ID, "npo aggregerande tjänster"))?,
+                },
+                vp_url: None,
+                settings: spec.agp.clone(),
+            },
+        };
+        let platform = Platform::start(&platform_cfg, stop.clone()).await?;
+
+        let mut sources = Vec::new();
+        for (i, s) in spec.sources.iter().enumerate() {
+            let cfg = SourceNodeConfig {
+                database_url: database_url.clone(),
+                ca: ca.clone(),
+                listener: Listener {
+                    listen: port(&spec, 10 + i as u16),
+                    identity: issue(&format!("source-{}", s.hsa_id), CertSpec::system(&s.hsa_id, &s.name))?,
+                },
+                vp_url: url(reachable(platform.router.addr), "/vp"),
+                sync_retry_ms: 1000,
+                source: s.clone(),
+            };
+            sources.push(SourceNode::start(&cfg, stop.clone()).await?);
+        }
+
+        let consumer = issue("consumer", CertSpec::system(demo::CONSUMER_HSA_ID, "npo demokonsument"))?;
+        let admin = issue("admin", CertSpec::system(demo::ADMIN_HSA_ID, "npo demoadministratör"))?;
+        let info = FederationInfo {
+            router_url: url(reachable(platform.router.addr), "/vp"),
+            internal_router_url: platform.internal.as_ref().map(|s| format!("http://{}/vp", reachable(s.addr))),
+            aggregating_logical_address: demo::AGP_HSA_ID.into(),
+            engagement_index_logical_address: demo::EI_HSA_ID.into(),
+            ca,
+            consumer: Credential {
+                hsa_id: demo::CONSUMER_HSA_ID.into(),
+                cert: consumer.cert,
+                key: consumer.key,
+            },
+            admin: Credential {
+                hsa_id: demo::ADMIN_HSA_ID.into(),
+                cert: admin.cert,
+                key: admin.key,
+            },
+            sources: spec
+                .sources
+                .iter()
+                .zip(&sources)
+                .map(|(s, n)| SourceInfo {
+                    hsa_id: s.hsa_id.clone(),
+                    name: s.name.clone(),
+                    care_giver_hsa_id: s.care_giver_hsa_id.clone(),
+                    care_giver_name: s.care_giver_name.clone(),
+                    url: url(reachable(n.server.addr), "/"),
+                })
+                .collect(),
+            patients: spec.patients.clone(),
+        };
+
+        // The catalogue: the demo's own entries are (re)written on every start, so addresses
+        // follow the ports; anything an administrator added stays.
+        let entries = catalogue(&info, &platform, &spec.sources);
+        platform.tak_store.modify(|c| {
+            c.merge(entries.clone());
+            Ok(())
+        })
+        .await?;
+        platform.tak.reload(&platform.tak_store).await?;
+
+        // Demo records, once, then the engagement index is brought up to date.
+        for node in &sources {
+            if !spec.patients.is_empty() && node.system.record_count().await? == 0 {
+                let n = node.system.seed(&spec.patients).await?;
+                tracing::info!(source = %node.system.cfg.hsa_id, records = n, "demo records written");
+            }
+        }
+        for node in &sources {
+            let mut tries = 0;
+            while node.system.sync_engagements().await.context("engagement index sync")? > 0 && tries < 50 {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        Ok(Federation {
+            info,
+            platform,
+            sources,
+            pki,
+            stop,
+        })
+    }
+
+    /// Writes `demo.json` into `dir`.
+    pub fn write_info(&self, dir: &Path) -> anyhow::Result<PathBuf> {
+        let path = dir.join("demo.json");
+        std::fs::write(&path, serde_json::to_string_pretty(&self.info)?)?;
+        Ok(path)
+    }
+
+    /// A client presenting the demo consumer's certificate.
+    pub fn consumer_client(&self) -> anyhow::Result<npo_pki::HttpsClient> {
+        crate::serve::client(
+            &Identity {
+                cert: self.info.consumer.cert.clone(),
+                key: self.info.consumer.key.clone(),
+            },
+            &self.info.ca,
+        )
+    }
+
+    /// Stops every listener and background task and waits for the listeners to finish.
+    pub async fn shutdown(self) {
+        self.stop.cancel();
+        let mut tasks = vec![self.platform.router.task, self.platform.ei.task, self.platform.agp.task];
+        tasks.extend(self.platform.internal.map(|s| s.task));
+        tasks.extend(self.sources.into_iter().map(|s| s.server.task));
+        for t in tasks {
+            let _ = t.await;
+        }
+        self.platform.db.close().await;
+    }
+}
+
+fn contract(info: &ContractInfo) -> ServiceContract {
+    let major = info.namespace.rsplit(':').next().and_then(|m| m.parse().ok()).unwrap_or(1);
+    let minor = info.version.split('.').nth(1).and_then(|m| m.parse().ok()).unwrap_or(0);
+    ServiceContract {
+        namespace: info.namespace.into(),
+        name: info.name.into(),
+        major,
+        minor,
+    }
+}
+
+const FOREVER: (&str, &str) = ("2020-01-01", "2099-12-31");
+
+fn routing(id: String, la: &str, ns: &str, component: &str, url: &str) -> Routing {
+    Routing {
+        id,
+        logical_address: la.into(),
+        contract_namespace: ns.into(),
+        component_hsa_id: component.into(),
+        url: url.into(),
+        from_date: FOREVER.0.into(),
+        to_date: FOREVER.1.into(),
+    }
+}
+
+fn grant(id: String, consumer: &str, la: &str, ns: &str) -> Authorization {
+    Authorization {
+        id,
+        consumer_hsa_id: consumer.into(),
+        logical_address: la.into(),
+        contract_namespace: ns.into(),
+        from_date: FOREVER.0.into(),
+        to_date: FOREVER.1.into(),
+    }
+}
+
+/// The catalogue entries of a federation: every contract routed to its producers, the HSA
+/// tree of the care givers, and the authorizations the demo needs.
+fn catalogue(info: &FederationInfo, platform: &Platform, sources: &[SourceConfig]) -> Catalogue {
+    let agp_url = url(reachable(platform.agp.addr), "/");
+    let ei_url = url(reachable(platform.ei.addr), "/");
+    let infos = npo_riv::contracts::all();
+    let mut c = Catalogue::default();
+    c.contracts.extend(infos.iter().map(contract));
+    c.contracts.push(ServiceContract {
+        namespace: UPDATE_NS.into(),
+        name: "Update".into(),
+        major: 1,
+        minor: 0,
+    });
+    c.contracts.push(ServiceContract {
+        namespace: FIND_CONTENT_NS.into(),
+        name: "FindContent".into(),
+        major: 1,
+        minor: 0,
+    });
+    let component = |hsa: &str, d: &str| ServiceComponent {
+        hsa_id: hsa.into(),
+        description: d.into(),
+    };
+    let address = |hsa: &str, d: &str| LogicalAddress {
+        hsa_id: hsa.into(),
+        description: d.into(),
+    };
+    c.components.extend([
+        component(demo::AGP_HSA_ID, "Aggregerande tjänster"),
+        component(demo::EI_HSA_ID, "Engagemangsindex"),
+        component(demo::CONSUMER_HSA_ID, "Demokonsument"),
+    ]);
+    c.logical_addresses.extend([
+        address(&info.aggregating_logical_address, "Aggregerande tjänster"),
+        address(&info.engagement_index_logical_address, "Engagemangsindex"),
+    ]);
+    let ei = info.engagement_index_logical_address.as_str();
+    c.routings.push(routing("demo-ei-update".into(), ei, UPDATE_NS, demo::EI_HSA_ID, &ei_url));
+    c.routings.push(routing("demo-ei-find".into(), ei, FIND_CONTENT_NS, demo::EI_HSA_ID, &ei_url));
+    c.authorizations.push(grant("demo-agp-find".into(), demo::AGP_HSA_ID, ei, FIND_CONTENT_NS));
+    for i in &infos {
+        let agp = info.aggregating_logical_address.as_str();
+        c.routings.push(routing(format!("demo-agp-{}", i.name), agp, i.namespace, demo::AGP_HSA_ID, &agp_url));
+        c.authorizations.push(grant(format!("demo-consumer-agp-{}", i.name), demo::CONSUMER_HSA_ID, agp, i.namespace));
+    }
+    for (s, running) in sources.iter().zip(&info.sources) {
+        c.components.push(component(&s.hsa_id, &s.name));
+        c.logical_addresses.push(address(&s.hsa_id, &s.name));
+        c.logical_addresses.push(address(&s.care_giver_hsa_id, &s.care_giver_name));
+        for u in &s.care_units {
+            c.hsa_tree.push(HsaNode {
+                hsa_id: u.hsa_id.clone(),
+                parent_hsa_id: s.care_giver_hsa_id.clone(),
+            });
+        }
+        c.authorizations.push(grant(format!("demo-{}-update", s.hsa_id), &s.hsa_id, ei, UPDATE_NS));
+        for i in &infos {
+            // The source system answers for its own address and, through the HSA tree, for
+            // its care giver's units.
+            for la in [&s.hsa_id, &s.care_giver_hsa_id] {
+                c.routings.push(routing(format!("demo-{la}-{}", i.name), la, i.namespace, &s.hsa_id, &running.url));
+                c.authorizations.push(grant(format!("demo-agp-{la}-{}", i.name), demo::AGP_HSA_ID, la, i.namespace));
+                c.authorizations.push(grant(
+                    format!("demo-consumer-{la}-{}", i.name),
+                    demo::CONSUMER_HSA_ID,
+                    la,
+                    i.namespace,
+                ));
+            }
+        }
+    }
+    c
+}
