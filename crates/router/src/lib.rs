@@ -190,16 +190,9 @@ async fn route(
         return Err(VpFault::Loop);
     }
 
-    // 4. The catalogue: authorization, then routing.
+    // 4. The catalogue: routing, then authorization (the reference platform's order).
     let tak = vp.tak.snapshot().ok_or(VpFault::NoCatalogue)?;
     let today = npo_tak::today();
-    if !tak.is_authorized(&sender, &receiver, &contract, &today) {
-        return Err(VpFault::NotAuthorized {
-            consumer: sender.clone(),
-            receiver: receiver.clone(),
-            contract: contract.clone(),
-        });
-    }
     let routing = tak.route(&receiver, &contract, &today).map_err(|e| match e {
         RouteError::NoRouting => VpFault::NoRouting {
             receiver: receiver.clone(),
@@ -210,6 +203,13 @@ async fn route(
             contract: contract.clone(),
         },
     })?;
+    if !tak.is_authorized(&sender, &receiver, &contract, &today) {
+        return Err(VpFault::NotAuthorized {
+            consumer: sender.clone(),
+            receiver: receiver.clone(),
+            contract: contract.clone(),
+        });
+    }
     let uri: hyper::Uri = routing
         .url
         .parse()

@@ -1,0 +1,189 @@
+//! The `npo` binary as people run it.
+
+mod common;
+
+use npo::federation::FederationInfo;
+use npo_riv::common::{PersonId, Query};
+use npo_riv::contract::Contract;
+use npo_riv::contracts::GetDiagnosisV2;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const NPO: &str = env!("CARGO_BIN_EXE_npo");
+
+fn free_port_block() -> u16 {
+    // A free port, and hope the next few are free too; retried by the caller on failure.
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let p = l.local_addr().unwrap().port();
+    p.min(60_000)
+}
+
+fn start_demo(dir: &Path, port: u16, db: &str) -> Child {
+    Command::new(NPO)
+        .args(["demo", "--data-dir"])
+        .arg(dir)
+        .args(["--port", &port.to_string(), "--patients", "4", "--database-url", db])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("npo demo starts")
+}
+
+async fn wait_for_info(dir: &Path, child: &mut Child) -> FederationInfo {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if let Ok(text) = std::fs::read_to_string(dir.join("demo.json")) {
+            if let Ok(info) = serde_json::from_str::<FederationInfo>(&text) {
+                return info;
+            }
+        }
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("npo demo exited early: {status}");
+        }
+        assert!(Instant::now() < deadline, "demo.json never appeared");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn interrupt(child: &mut Child) -> std::process::ExitStatus {
+    // Ctrl-C.
+    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(Instant::now() < deadline, "npo demo did not stop on Ctrl-C");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+async fn diagnoses(info: &FederationInfo) -> usize {
+    let client = npo::serve::client(
+        &npo::config::Identity {
+            cert: info.consumer.cert.clone(),
+            key: info.consumer.key.clone(),
+        },
+        &info.ca,
+    )
+    .unwrap();
+    let req = GetDiagnosisV2::write_request(&Query::for_patient(PersonId::personnummer(&info.patients[0])));
+    let r = common::post(
+        &client,
+        &info.router_url,
+        common::envelope(&info.aggregating_logical_address, &req),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.processing_status().records.len(), 3);
+    GetDiagnosisV2::parse_response(&r.envelope().body).unwrap().items.len()
+}
+
+#[tokio::test]
+async fn demo_starts_answers_stops_on_ctrl_c_and_reuses_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = npo_store::testing::TestDb::new().await.unwrap();
+    let port = free_port_block();
+    let mut child = start_demo(dir.path(), port, &db.url);
+    let info = wait_for_info(dir.path(), &mut child).await;
+    assert_eq!(info.router_url, format!("https://127.0.0.1:{port}/vp"));
+    assert!(info.ca.is_absolute() && info.consumer.cert.exists() && info.consumer.key.exists());
+    let first = diagnoses(&info).await;
+    assert!(first > 0);
+    assert!(interrupt(&mut child).success(), "a clean exit on Ctrl-C");
+
+    // Second start: same certificates, same data, nothing seeded twice.
+    std::fs::remove_file(dir.path().join("demo.json")).unwrap();
+    let ca_before = std::fs::read(&info.ca).unwrap();
+    let mut child = start_demo(dir.path(), port, &db.url);
+    let info = wait_for_info(dir.path(), &mut child).await;
+    assert_eq!(std::fs::read(&info.ca).unwrap(), ca_before);
+    assert_eq!(diagnoses(&info).await, first);
+    assert!(interrupt(&mut child).success());
+    // No key is world-readable.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&info.consumer.key).unwrap().permissions().mode();
+    assert_eq!(mode & 0o077, 0);
+}
+
+fn npo(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(NPO).args(args).output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn tak_cli_add_export_import_remove() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = npo_store::testing::TestDb::new().await.unwrap();
+    let url = db.url.as_str();
+    let ns = "urn:riv:clinicalprocess:healthcond:description:GetDiagnosisResponder:2";
+    for args in [
+        vec!["contract", "--namespace", ns, "--name", "GetDiagnosis", "--major", "2"],
+        vec!["component", "--hsa-id", "SE2321000016-S001", "--description", "Källsystem"],
+        vec!["logical-address", "--hsa-id", "SE2321000016-S001", "--description", "Källsystem"],
+        vec![
+            "routing", "--id", "r1", "--logical-address", "SE2321000016-S001", "--contract", ns, "--component",
+            "SE2321000016-S001", "--url", "https://127.0.0.1:1/",
+        ],
+    ] {
+        let mut full = vec!["tak", "--database-url", url, "add"];
+        full.extend(args);
+        let (ok, _, err) = npo(&full);
+        assert!(ok, "{err}");
+    }
+    let export = dir.path().join("tak.json");
+    let (ok, _, err) = npo(&["tak", "--database-url", url, "export", "-o", export.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let exported: npo_tak::Catalogue = serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    assert_eq!(exported.routings.len(), 1);
+
+    // An invalid change is refused with a clear message and changes nothing.
+    let (ok, _, err) = npo(&[
+        "tak", "--database-url", url, "add", "routing", "--logical-address", "NOWHERE", "--contract", ns,
+        "--component", "SE2321000016-S001", "--url", "https://x/",
+    ]);
+    assert!(!ok);
+    assert!(err.contains("unknown logical address 'NOWHERE'"), "{err}");
+    let mut broken = exported.clone();
+    broken.routings[0].url = "ftp://x".into();
+    let broken_file = dir.path().join("broken.json");
+    std::fs::write(&broken_file, serde_json::to_string(&broken).unwrap()).unwrap();
+    let (ok, _, err) = npo(&["tak", "--database-url", url, "import", broken_file.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("https"), "{err}");
+
+    // Remove, then import the export: the catalogue is back.
+    let (ok, _, err) = npo(&["tak", "--database-url", url, "remove", "routing", "r1"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = npo(&["tak", "--database-url", url, "remove", "routing", "r1"]);
+    assert!(!ok && err.contains("no entry"), "{err}");
+    let (ok, _, err) = npo(&["tak", "--database-url", url, "import", export.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let (ok, out, _) = npo(&["tak", "--database-url", url, "export"]);
+    assert!(ok);
+    let again: npo_tak::Catalogue = serde_json::from_str(&out).unwrap();
+    assert_eq!(again, exported);
+    let (ok, out, _) = npo(&["tak", "--database-url", url, "list"]);
+    assert!(ok && out.contains("[r1] SE2321000016-S001"), "{out}");
+}
+
+#[test]
+fn validate_command_uses_the_official_schemas() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.xml");
+    let req = GetDiagnosisV2::write_request(&Query::for_patient(PersonId::personnummer("191212121212")));
+    std::fs::write(&good, npo_riv::soap::request("SE2321000016-S001", &req)).unwrap();
+    let (ok, out, err) = npo(&["validate", good.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(out.contains("validates"));
+    let bad = dir.path().join("bad.xml");
+    std::fs::write(&bad, req.replace("patientId", "patientIdentity")).unwrap();
+    let (ok, _, _) = npo(&["validate", bad.to_str().unwrap()]);
+    assert!(!ok);
+}
