@@ -67,14 +67,21 @@ fn synch_error(e: &CallError) -> SynchError {
             text: "The service platform could not be reached".into(),
         },
         CallError::Fault(f) => {
-            let vp = f.string.starts_with("VP") && f.string.get(2..5).is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()));
+            let vp = f.string.starts_with("VP")
+                && f.string
+                    .get(2..5)
+                    .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()));
             SynchError {
                 causing_agent: if vp {
                     CausingAgent::VirtualizationPlatform
                 } else {
                     CausingAgent::ServiceProducer
                 },
-                code: if vp { f.string[..5].to_owned() } else { "SOAP_FAULT".into() },
+                code: if vp {
+                    f.string[..5].to_owned()
+                } else {
+                    "SOAP_FAULT".into()
+                },
                 text: f.string.chars().take(300).collect(),
             }
         }
@@ -91,10 +98,15 @@ fn synch_error(e: &CallError) -> SynchError {
     }
 }
 
-async fn aggregate<C: Contract>(agp: &Agp, request: &Envelope, ctx: &CallContext) -> Result<String, Fault> {
+async fn aggregate<C: Contract>(
+    agp: &Agp,
+    request: &Envelope,
+    ctx: &CallContext,
+) -> Result<String, Fault> {
     let deadline = Instant::now() + agp.deadline();
     let log_id = uuid::Uuid::new_v4().to_string();
-    let req = C::parse_request(&request.body).map_err(|e| Fault::client(format!("Invalid request: {e}")))?;
+    let req = C::parse_request(&request.body)
+        .map_err(|e| Fault::client(format!("Invalid request: {e}")))?;
     let query: &Query = C::query(&req);
     let headers = [
         (ORIGINAL_CONSUMER, ctx.original_consumer.as_str()),
@@ -119,8 +131,11 @@ async fn aggregate<C: Contract>(agp: &Agp, request: &Envelope, ctx: &CallContext
                 tracing::warn!(correlation = %ctx.correlation_id, error = %e, "engagement index unavailable");
                 Fault::server(format!("The engagement index could not be asked ({e}); log id {log_id}"))
             })?;
-        let found = FindContentResponse::parse(&env.body)
-            .map_err(|_| Fault::server(format!("The engagement index gave an unreadable answer; log id {log_id}")))?;
+        let found = FindContentResponse::parse(&env.body).map_err(|_| {
+            Fault::server(format!(
+                "The engagement index gave an unreadable answer; log id {log_id}"
+            ))
+        })?;
         sources.extend(found.engagements.into_iter().map(|e| e.logical_address));
     }
 
@@ -141,7 +156,9 @@ async fn aggregate<C: Contract>(agp: &Agp, request: &Envelope, ctx: &CallContext
             let outcome = match timeout_at(deadline, agp.vp.call(la, body, headers)).await {
                 Err(_) => Err(CallError::Timeout),
                 Ok(Err(e)) => Err(e),
-                Ok(Ok(env)) => C::parse_response(&env.body).map_err(|e| CallError::Malformed(e.to_string())),
+                Ok(Ok(env)) => {
+                    C::parse_response(&env.body).map_err(|e| CallError::Malformed(e.to_string()))
+                }
             };
             (la.as_str(), outcome)
         }
@@ -156,7 +173,12 @@ async fn aggregate<C: Contract>(agp: &Agp, request: &Envelope, ctx: &CallContext
     for (la, outcome) in answers {
         match outcome {
             Ok(Response {
-                result: Some(ResultType { result_code: npo_riv::common::ResultCode::Error, error_code, .. }),
+                result:
+                    Some(ResultType {
+                        result_code: npo_riv::common::ResultCode::Error,
+                        error_code,
+                        ..
+                    }),
                 ..
             }) => status.records.push(ProcessingStatusRecord::failed(
                 la,
@@ -183,7 +205,9 @@ async fn aggregate<C: Contract>(agp: &Agp, request: &Envelope, ctx: &CallContext
             }
             Err(e) => {
                 tracing::info!(correlation = %ctx.correlation_id, source = la, error = %e, "source gave no data");
-                status.records.push(ProcessingStatusRecord::failed(la, &now, synch_error(&e)));
+                status
+                    .records
+                    .push(ProcessingStatusRecord::failed(la, &now, synch_error(&e)));
             }
         }
     }
@@ -191,5 +215,8 @@ async fn aggregate<C: Contract>(agp: &Agp, request: &Envelope, ctx: &CallContext
         items,
         result: Some(ResultType::ok(log_id)),
     };
-    Ok(soap::envelope(&status.write(), &C::write_response(&response)))
+    Ok(soap::envelope(
+        &status.write(),
+        &C::write_response(&response),
+    ))
 }

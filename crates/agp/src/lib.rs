@@ -91,20 +91,30 @@ pub fn router(agp: Arc<Agp>) -> Router {
 async fn handle(State(agp): State<Arc<Agp>>, headers: HeaderMap, body: Bytes) -> Response {
     let envelope = match soap::parse_envelope(&body, &Limits::default()) {
         Ok(e) => e,
-        Err(e) => return SoapFault(Fault::client(format!("Malformed request: {e}"))).into_response(),
+        Err(e) => {
+            return SoapFault(Fault::client(format!("Malformed request: {e}"))).into_response();
+        }
     };
-    let header = |name| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let header = |name| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     // The router always sets these; a call without them did not come through a router.
     let Some(original_consumer) = header(ORIGINAL_CONSUMER).or_else(|| header(SENDER_ID)) else {
-        return SoapFault(Fault::client("The aggregating services are reached through the router only"))
-            .into_response();
+        return SoapFault(Fault::client(
+            "The aggregating services are reached through the router only",
+        ))
+        .into_response();
     };
     let ctx = CallContext {
         original_consumer,
         correlation_id: header(CORRELATION_ID).unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
     };
     let Some(service) = agp.services.get(envelope.contract_namespace()) else {
-        return SoapFault(Fault::client("No aggregating service for this contract")).into_response();
+        return SoapFault(Fault::client("No aggregating service for this contract"))
+            .into_response();
     };
     match service.aggregate(&agp, &envelope, &ctx).await {
         Ok(xml) => Soap(xml).into_response(),

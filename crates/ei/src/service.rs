@@ -28,7 +28,6 @@ pub struct UpdateOutcome {
     pub changed: Vec<EngagementTransaction>,
 }
 
-
 /// The engagement index service.
 #[derive(Clone, Debug)]
 pub struct EngagementIndex {
@@ -101,7 +100,10 @@ impl EngagementIndex {
         })
     }
 
-    pub async fn find_content(&self, req: &FindContentRequest) -> Result<FindContentResponse, EiError> {
+    pub async fn find_content(
+        &self,
+        req: &FindContentRequest,
+    ) -> Result<FindContentResponse, EiError> {
         Ok(FindContentResponse {
             engagements: store::find(&self.db, req).await?,
         })
@@ -116,7 +118,10 @@ pub fn router(ei: Arc<EngagementIndex>) -> Router {
 async fn handle(State(ei): State<Arc<EngagementIndex>>, body: Bytes) -> Response {
     let env = match soap::parse_envelope(&body, &Limits::default()) {
         Ok(env) => env,
-        Err(e) => return SoapFault(Fault::client(format!("EI000: malformed request: {e}"))).into_response(),
+        Err(e) => {
+            return SoapFault(Fault::client(format!("EI000: malformed request: {e}")))
+                .into_response();
+        }
     };
     let log_id = uuid::Uuid::new_v4();
     match env.contract_namespace() {
@@ -128,7 +133,8 @@ async fn handle(State(ei): State<Arc<EngagementIndex>>, body: Bytes) -> Response
                 }
                 Err(e) => {
                     tracing::error!(%log_id, error = %e, "EI update failed");
-                    SoapFault(Fault::server(format!("EI001: {e} (log id {log_id})"))).into_response()
+                    SoapFault(Fault::server(format!("EI001: {e} (log id {log_id})")))
+                        .into_response()
                 }
             },
             Err(e) => Soap(soap::envelope(
@@ -146,12 +152,17 @@ async fn handle(State(ei): State<Arc<EngagementIndex>>, body: Bytes) -> Response
                 Ok(resp) => Soap(soap::envelope("", &resp.write())).into_response(),
                 Err(e) => {
                     tracing::error!(%log_id, error = %e, "EI find content failed");
-                    SoapFault(Fault::server(format!("EI001: {e} (log id {log_id})"))).into_response()
+                    SoapFault(Fault::server(format!("EI001: {e} (log id {log_id})")))
+                        .into_response()
                 }
             },
-            Err(e) => SoapFault(Fault::client(format!("EI004: invalid FindContent: {e}"))).into_response(),
+            Err(e) => {
+                SoapFault(Fault::client(format!("EI004: invalid FindContent: {e}"))).into_response()
+            }
         },
-        _ => SoapFault(Fault::client("EI005: the engagement index serves Update and FindContent only"))
-            .into_response(),
+        _ => SoapFault(Fault::client(
+            "EI005: the engagement index serves Update and FindContent only",
+        ))
+        .into_response(),
     }
 }

@@ -6,7 +6,12 @@ use npo_store::testing::TestDb;
 
 const OWNER: &str = "SE5565594230-EI";
 
-fn engagement(resident: &str, source: &str, category: &str, most_recent: Option<&str>) -> Engagement {
+fn engagement(
+    resident: &str,
+    source: &str,
+    category: &str,
+    most_recent: Option<&str>,
+) -> Engagement {
     Engagement {
         registered_resident_identification: resident.into(),
         service_domain: "riv:clinicalprocess:healthcond:description".into(),
@@ -49,30 +54,59 @@ async fn upsert_is_idempotent_and_newer_wins() {
     let (_t, ei) = index().await;
     let p = "191212121212";
     let e1 = engagement(p, "SE2321000016-S1", "voo", Some("20240101120000"));
-    let out = ei.update(&UpdateRequest { transactions: vec![tx(false, e1.clone())] }).await.unwrap();
+    let out = ei
+        .update(&UpdateRequest {
+            transactions: vec![tx(false, e1.clone())],
+        })
+        .await
+        .unwrap();
     assert_eq!(out.response.result_code, "OK");
     assert_eq!(out.changed.len(), 1);
 
     // Same again: nothing changes, no notification.
-    let out = ei.update(&UpdateRequest { transactions: vec![tx(false, e1.clone())] }).await.unwrap();
+    let out = ei
+        .update(&UpdateRequest {
+            transactions: vec![tx(false, e1.clone())],
+        })
+        .await
+        .unwrap();
     assert_eq!(out.changed.len(), 0);
 
     // Older content does not overwrite newer.
     let older = engagement(p, "SE2321000016-S1", "voo", Some("20230101120000"));
-    let out = ei.update(&UpdateRequest { transactions: vec![tx(false, older)] }).await.unwrap();
-    assert_eq!((out.response.result_code.as_str(), out.changed.len()), ("OK", 0));
+    let out = ei
+        .update(&UpdateRequest {
+            transactions: vec![tx(false, older)],
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (out.response.result_code.as_str(), out.changed.len()),
+        ("OK", 0)
+    );
     let found = ei.find_content(&find(p)).await.unwrap().engagements;
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].most_recent_content.as_deref(), Some("20240101120000"));
+    assert_eq!(
+        found[0].most_recent_content.as_deref(),
+        Some("20240101120000")
+    );
     assert_eq!(found[0].owner.as_deref(), Some(OWNER));
 
     // Newer content does.
     let newer = engagement(p, "SE2321000016-S1", "voo", Some("20250101120000"));
-    let out = ei.update(&UpdateRequest { transactions: vec![tx(false, newer)] }).await.unwrap();
+    let out = ei
+        .update(&UpdateRequest {
+            transactions: vec![tx(false, newer)],
+        })
+        .await
+        .unwrap();
     assert_eq!(out.changed.len(), 1);
     let found = ei.find_content(&find(p)).await.unwrap().engagements;
     assert_eq!(found.len(), 1, "upsert by business key, not a second row");
-    assert_eq!(found[0].most_recent_content.as_deref(), Some("20250101120000"));
+    assert_eq!(
+        found[0].most_recent_content.as_deref(),
+        Some("20250101120000")
+    );
 }
 
 #[tokio::test]
@@ -84,11 +118,19 @@ async fn delete_and_filters() {
     let c = engagement(p, "SE2321000016-S2", "dia", Some("20240101120000"));
     let other = engagement("201212121212", "SE2321000016-S1", "voo", None);
     ei.update(&UpdateRequest {
-        transactions: vec![tx(false, a.clone()), tx(false, b), tx(false, c), tx(false, other)],
+        transactions: vec![
+            tx(false, a.clone()),
+            tx(false, b),
+            tx(false, c),
+            tx(false, other),
+        ],
     })
     .await
     .unwrap();
-    assert_eq!(ei.find_content(&find(p)).await.unwrap().engagements.len(), 3);
+    assert_eq!(
+        ei.find_content(&find(p)).await.unwrap().engagements.len(),
+        3
+    );
     let mut q = find(p);
     q.categorization = Some("voo".into());
     assert_eq!(ei.find_content(&q).await.unwrap().engagements.len(), 2);
@@ -101,12 +143,28 @@ async fn delete_and_filters() {
     q.most_recent_content = Some("20240101120001".into());
     assert_eq!(ei.find_content(&q).await.unwrap().engagements.len(), 0);
 
-    let out = ei.update(&UpdateRequest { transactions: vec![tx(true, a.clone())] }).await.unwrap();
+    let out = ei
+        .update(&UpdateRequest {
+            transactions: vec![tx(true, a.clone())],
+        })
+        .await
+        .unwrap();
     assert_eq!(out.changed.len(), 1);
-    assert_eq!(ei.find_content(&find(p)).await.unwrap().engagements.len(), 2);
+    assert_eq!(
+        ei.find_content(&find(p)).await.unwrap().engagements.len(),
+        2
+    );
     // Deleting what is not there is fine and changes nothing.
-    let out = ei.update(&UpdateRequest { transactions: vec![tx(true, a)] }).await.unwrap();
-    assert_eq!((out.response.result_code.as_str(), out.changed.len()), ("OK", 0));
+    let out = ei
+        .update(&UpdateRequest {
+            transactions: vec![tx(true, a)],
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (out.response.result_code.as_str(), out.changed.len()),
+        ("OK", 0)
+    );
 }
 
 #[tokio::test]
@@ -123,15 +181,40 @@ async fn validation_errors_change_nothing() {
         .unwrap();
     assert_eq!(out.response.result_code, "ERROR");
     assert!(out.response.comment.unwrap().contains("EI003"));
-    assert!(ei.find_content(&find(p)).await.unwrap().engagements.is_empty(), "nothing written");
+    assert!(
+        ei.find_content(&find(p))
+            .await
+            .unwrap()
+            .engagements
+            .is_empty(),
+        "nothing written"
+    );
 
     let many: Vec<_> = (0..1001)
-        .map(|i| tx(false, engagement(p, &format!("SE2321000016-S{i}"), "voo", None)))
+        .map(|i| {
+            tx(
+                false,
+                engagement(p, &format!("SE2321000016-S{i}"), "voo", None),
+            )
+        })
         .collect();
-    let out = ei.update(&UpdateRequest { transactions: many[..1001].to_vec() }).await.unwrap();
+    let out = ei
+        .update(&UpdateRequest {
+            transactions: many[..1001].to_vec(),
+        })
+        .await
+        .unwrap();
     assert_eq!(out.response.result_code, "ERROR");
     assert!(out.response.comment.unwrap().contains("EI002"));
-    let out = ei.update(&UpdateRequest { transactions: many[..1000].to_vec() }).await.unwrap();
+    let out = ei
+        .update(&UpdateRequest {
+            transactions: many[..1000].to_vec(),
+        })
+        .await
+        .unwrap();
     assert_eq!(out.response.result_code, "OK");
-    assert_eq!(ei.find_content(&find(p)).await.unwrap().engagements.len(), 1000);
+    assert_eq!(
+        ei.find_content(&find(p)).await.unwrap().engagements.len(),
+        1000
+    );
 }

@@ -52,7 +52,10 @@ pub fn sources() -> Vec<SourceConfig> {
             vec![
                 unit("SE2321000016-A1B2", "Vårdcentralen Salem"),
                 unit("SE2321000016-C3D4", "Akutmottagningen, Södersjukhuset"),
-                unit("SE2321000016-E5F6", "Kardiologiska kliniken, Danderyds sjukhus"),
+                unit(
+                    "SE2321000016-E5F6",
+                    "Kardiologiska kliniken, Danderyds sjukhus",
+                ),
             ],
         ),
         source(
@@ -78,7 +81,11 @@ pub fn sources() -> Vec<SourceConfig> {
 /// A valid personnummer from a birth date `YYYYMMDD` and a three-digit birth number.
 pub fn personnummer(date: &str, birth_number: u16) -> String {
     let serial = format!("{birth_number:03}");
-    let digits: Vec<u8> = date[2..].bytes().chain(serial.bytes()).map(|b| b - b'0').collect();
+    let digits: Vec<u8> = date[2..]
+        .bytes()
+        .chain(serial.bytes())
+        .map(|b| b - b'0')
+        .collect();
     let mut nine = [0u8; 9];
     nine.copy_from_slice(&digits[..9]);
     format!("{date}{serial}{}", luhn_check_digit(&nine))
@@ -91,7 +98,10 @@ pub fn patients(n: usize) -> Vec<String> {
         let year = 1926 + (i * 37) % 100;
         let month = 1 + (i * 5) % 12;
         let day = 1 + (i * 11) % 28;
-        out.push(personnummer(&format!("{year}{month:02}{day:02}"), (100 + i * 7 % 900) as u16));
+        out.push(personnummer(
+            &format!("{year}{month:02}{day:02}"),
+            (100 + i * 7 % 900) as u16,
+        ));
     }
     out
 }

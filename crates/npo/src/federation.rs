@@ -2,7 +2,9 @@
 //! each on its own port with its own certificate from the dev PKI, over SQLite or PostgreSQL.
 //! `npo demo` runs one; the integration tests and the load benchmark start their own.
 
-use crate::config::{AgpNode, EiNode, Identity, Listener, PlatformConfig, RouterNode, SourceNodeConfig};
+use crate::config::{
+    AgpNode, EiNode, Identity, Listener, PlatformConfig, RouterNode, SourceNodeConfig,
+};
 use crate::demo;
 use crate::node::SourceNode;
 use crate::platform::Platform;
@@ -142,7 +144,10 @@ impl Federation {
 
         let router_listener = Listener {
             listen: port(&spec, 0),
-            identity: issue("router", CertSpec::system(demo::ROUTER_HSA_ID, "npo tjänsteplattform"))?,
+            identity: issue(
+                "router",
+                CertSpec::system(demo::ROUTER_HSA_ID, "npo tjänsteplattform"),
+            )?,
         };
         let platform_cfg = PlatformConfig {
             database_url: database_url.clone(),
@@ -156,14 +161,20 @@ impl Federation {
             ei: EiNode {
                 listener: Listener {
                     listen: port(&spec, 2),
-                    identity: issue("ei", CertSpec::system(demo::EI_HSA_ID, "npo engagemangsindex"))?,
+                    identity: issue(
+                        "ei",
+                        CertSpec::system(demo::EI_HSA_ID, "npo engagemangsindex"),
+                    )?,
                 },
                 hsa_id: demo::EI_HSA_ID.into(),
             },
             agp: AgpNode {
                 listener: Listener {
                     listen: port(&spec, 1),
-                    identity: issue("agp", CertSpec::system(demo::AGP_HSA_ID, "npo aggregerande tjänster"))?,
+                    identity: issue(
+                        "agp",
+                        CertSpec::system(demo::AGP_HSA_ID, "npo aggregerande tjänster"),
+                    )?,
                 },
                 vp_url: None,
                 settings: spec.agp.clone(),
@@ -178,7 +189,10 @@ impl Federation {
                 ca: ca.clone(),
                 listener: Listener {
                     listen: port(&spec, 10 + i as u16),
-                    identity: issue(&format!("source-{}", s.hsa_id), CertSpec::system(&s.hsa_id, &s.name))?,
+                    identity: issue(
+                        &format!("source-{}", s.hsa_id),
+                        CertSpec::system(&s.hsa_id, &s.name),
+                    )?,
                 },
                 vp_url: url(reachable(platform.router.addr), "/vp"),
                 sync_retry_ms: 1000,
@@ -187,11 +201,20 @@ impl Federation {
             sources.push(SourceNode::start(&cfg, stop.clone()).await?);
         }
 
-        let consumer = issue("consumer", CertSpec::system(demo::CONSUMER_HSA_ID, "npo demokonsument"))?;
-        let admin = issue("admin", CertSpec::system(demo::ADMIN_HSA_ID, "npo demoadministratör"))?;
+        let consumer = issue(
+            "consumer",
+            CertSpec::system(demo::CONSUMER_HSA_ID, "npo demokonsument"),
+        )?;
+        let admin = issue(
+            "admin",
+            CertSpec::system(demo::ADMIN_HSA_ID, "npo demoadministratör"),
+        )?;
         let info = FederationInfo {
             router_url: url(reachable(platform.router.addr), "/vp"),
-            internal_router_url: platform.internal.as_ref().map(|s| format!("http://{}/vp", reachable(s.addr))),
+            internal_router_url: platform
+                .internal
+                .as_ref()
+                .map(|s| format!("http://{}/vp", reachable(s.addr))),
             aggregating_logical_address: demo::AGP_HSA_ID.into(),
             engagement_index_logical_address: demo::EI_HSA_ID.into(),
             ca,
@@ -223,11 +246,13 @@ impl Federation {
         // The catalogue: the demo's own entries are (re)written on every start, so addresses
         // follow the ports; anything an administrator added stays.
         let entries = catalogue(&info, &platform, &spec.sources);
-        platform.tak_store.modify(|c| {
-            c.merge(entries.clone());
-            Ok(())
-        })
-        .await?;
+        platform
+            .tak_store
+            .modify(|c| {
+                c.merge(entries.clone());
+                Ok(())
+            })
+            .await?;
         platform.tak.reload(&platform.tak_store).await?;
 
         // Demo records, once, then the engagement index is brought up to date.
@@ -239,7 +264,14 @@ impl Federation {
         }
         for node in &sources {
             let mut tries = 0;
-            while node.system.sync_engagements().await.context("engagement index sync")? > 0 && tries < 50 {
+            while node
+                .system
+                .sync_engagements()
+                .await
+                .context("engagement index sync")?
+                > 0
+                && tries < 50
+            {
                 tries += 1;
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
@@ -255,8 +287,11 @@ impl Federation {
 
     /// Writes `demo.json` into `dir`.
     pub fn write_info(&self, dir: &Path) -> anyhow::Result<PathBuf> {
+        // Written whole and renamed into place, so a script never reads half a file.
         let path = dir.join("demo.json");
-        std::fs::write(&path, serde_json::to_string_pretty(&self.info)?)?;
+        let tmp = dir.join(".demo.json.tmp");
+        std::fs::write(&tmp, serde_json::to_string_pretty(&self.info)?)?;
+        std::fs::rename(&tmp, &path)?;
         Ok(path)
     }
 
@@ -274,7 +309,11 @@ impl Federation {
     /// Stops every listener and background task and waits for the listeners to finish.
     pub async fn shutdown(self) {
         self.stop.cancel();
-        let mut tasks = vec![self.platform.router.task, self.platform.ei.task, self.platform.agp.task];
+        let mut tasks = vec![
+            self.platform.router.task,
+            self.platform.ei.task,
+            self.platform.agp.task,
+        ];
         tasks.extend(self.platform.internal.map(|s| s.task));
         tasks.extend(self.sources.into_iter().map(|s| s.server.task));
         for t in tasks {
@@ -285,8 +324,18 @@ impl Federation {
 }
 
 fn contract(info: &ContractInfo) -> ServiceContract {
-    let major = info.namespace.rsplit(':').next().and_then(|m| m.parse().ok()).unwrap_or(1);
-    let minor = info.version.split('.').nth(1).and_then(|m| m.parse().ok()).unwrap_or(0);
+    let major = info
+        .namespace
+        .rsplit(':')
+        .next()
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(1);
+    let minor = info
+        .version
+        .split('.')
+        .nth(1)
+        .and_then(|m| m.parse().ok())
+        .unwrap_or(0);
     ServiceContract {
         namespace: info.namespace.into(),
         name: info.name.into(),
@@ -358,31 +407,76 @@ fn catalogue(info: &FederationInfo, platform: &Platform, sources: &[SourceConfig
         address(&info.engagement_index_logical_address, "Engagemangsindex"),
     ]);
     let ei = info.engagement_index_logical_address.as_str();
-    c.routings.push(routing("demo-ei-update".into(), ei, UPDATE_NS, demo::EI_HSA_ID, &ei_url));
-    c.routings.push(routing("demo-ei-find".into(), ei, FIND_CONTENT_NS, demo::EI_HSA_ID, &ei_url));
-    c.authorizations.push(grant("demo-agp-find".into(), demo::AGP_HSA_ID, ei, FIND_CONTENT_NS));
+    c.routings.push(routing(
+        "demo-ei-update".into(),
+        ei,
+        UPDATE_NS,
+        demo::EI_HSA_ID,
+        &ei_url,
+    ));
+    c.routings.push(routing(
+        "demo-ei-find".into(),
+        ei,
+        FIND_CONTENT_NS,
+        demo::EI_HSA_ID,
+        &ei_url,
+    ));
+    c.authorizations.push(grant(
+        "demo-agp-find".into(),
+        demo::AGP_HSA_ID,
+        ei,
+        FIND_CONTENT_NS,
+    ));
     for i in &infos {
         let agp = info.aggregating_logical_address.as_str();
-        c.routings.push(routing(format!("demo-agp-{}", i.name), agp, i.namespace, demo::AGP_HSA_ID, &agp_url));
-        c.authorizations.push(grant(format!("demo-consumer-agp-{}", i.name), demo::CONSUMER_HSA_ID, agp, i.namespace));
+        c.routings.push(routing(
+            format!("demo-agp-{}", i.name),
+            agp,
+            i.namespace,
+            demo::AGP_HSA_ID,
+            &agp_url,
+        ));
+        c.authorizations.push(grant(
+            format!("demo-consumer-agp-{}", i.name),
+            demo::CONSUMER_HSA_ID,
+            agp,
+            i.namespace,
+        ));
     }
     for (s, running) in sources.iter().zip(&info.sources) {
         c.components.push(component(&s.hsa_id, &s.name));
         c.logical_addresses.push(address(&s.hsa_id, &s.name));
-        c.logical_addresses.push(address(&s.care_giver_hsa_id, &s.care_giver_name));
+        c.logical_addresses
+            .push(address(&s.care_giver_hsa_id, &s.care_giver_name));
         for u in &s.care_units {
             c.hsa_tree.push(HsaNode {
                 hsa_id: u.hsa_id.clone(),
                 parent_hsa_id: s.care_giver_hsa_id.clone(),
             });
         }
-        c.authorizations.push(grant(format!("demo-{}-update", s.hsa_id), &s.hsa_id, ei, UPDATE_NS));
+        c.authorizations.push(grant(
+            format!("demo-{}-update", s.hsa_id),
+            &s.hsa_id,
+            ei,
+            UPDATE_NS,
+        ));
         for i in &infos {
             // The source system answers for its own address and, through the HSA tree, for
             // its care giver's units.
             for la in [&s.hsa_id, &s.care_giver_hsa_id] {
-                c.routings.push(routing(format!("demo-{la}-{}", i.name), la, i.namespace, &s.hsa_id, &running.url));
-                c.authorizations.push(grant(format!("demo-agp-{la}-{}", i.name), demo::AGP_HSA_ID, la, i.namespace));
+                c.routings.push(routing(
+                    format!("demo-{la}-{}", i.name),
+                    la,
+                    i.namespace,
+                    &s.hsa_id,
+                    &running.url,
+                ));
+                c.authorizations.push(grant(
+                    format!("demo-agp-{la}-{}", i.name),
+                    demo::AGP_HSA_ID,
+                    la,
+                    i.namespace,
+                ));
                 c.authorizations.push(grant(
                     format!("demo-consumer-{la}-{}", i.name),
                     demo::CONSUMER_HSA_ID,

@@ -4,8 +4,8 @@ use npo::config::{self, PlatformConfig, SourceNodeConfig};
 use npo::federation::{Federation, FederationSpec};
 use npo_pki::{CertSpec, DevPki};
 use npo_store::Db;
-use npo_tak::model::*;
 use npo_tak::TakStore;
+use npo_tak::model::*;
 use std::path::PathBuf;
 use tokio_util::sync::CancellationToken;
 
@@ -85,7 +85,11 @@ enum PkiCommand {
 #[derive(Args)]
 struct TakArgs {
     /// The platform's database.
-    #[arg(long, env = "NPO_DATABASE_URL", default_value = "sqlite://./npo-data/npo.sqlite?mode=rwc")]
+    #[arg(
+        long,
+        env = "NPO_DATABASE_URL",
+        default_value = "sqlite://./npo-data/npo.sqlite?mode=rwc"
+    )]
     database_url: String,
     #[command(subcommand)]
     command: TakCommand,
@@ -189,7 +193,9 @@ fn main() -> anyhow::Result<()> {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(run(cli))
 }
 
@@ -231,7 +237,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             person,
         }) => {
             if !npo_riv::ids::is_hsa_id(&hsa_id) {
-                bail!("'{hsa_id}' is not a valid HSA-id (SE + 10 or 12 digits + '-' + letters and digits)");
+                bail!(
+                    "'{hsa_id}' is not a valid HSA-id (SE + 10 or 12 digits + '-' + letters and digits)"
+                );
             }
             let pki = DevPki::open_or_create(&dir, "npo dev CA")?;
             let spec = if person {
@@ -245,7 +253,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Tak(args) => tak(args).await,
         Command::Validate { file } => {
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             match npo_riv::soap::parse_envelope(&bytes, &npo_riv::Limits::default()) {
                 Ok(_) => npo_riv::xsd::validate_envelope(&bytes)?,
                 Err(_) => {
@@ -268,13 +277,31 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let i = &f.info;
     println!("npo demo is running (Ctrl-C stops it)\n");
     println!("  router (tjänsteplattform)   {}", i.router_url);
-    println!("  aggregating services        logical address {}", i.aggregating_logical_address);
-    println!("  engagement index            logical address {}", i.engagement_index_logical_address);
+    println!(
+        "  aggregating services        logical address {}",
+        i.aggregating_logical_address
+    );
+    println!(
+        "  engagement index            logical address {}",
+        i.engagement_index_logical_address
+    );
     for s in &i.sources {
-        println!("  source system {:<18} {} ({}) {}", s.hsa_id, s.name, s.care_giver_name, s.url);
+        println!(
+            "  source system {:<18} {} ({}) {}",
+            s.hsa_id, s.name, s.care_giver_name, s.url
+        );
     }
-    println!("\n  consumer certificate  {}\n  consumer key          {}\n  CA                    {}", i.consumer.cert.display(), i.consumer.key.display(), i.ca.display());
-    println!("  demo patients         {} … ({} in all)", i.patients[..i.patients.len().min(3)].join(", "), i.patients.len());
+    println!(
+        "\n  consumer certificate  {}\n  consumer key          {}\n  CA                    {}",
+        i.consumer.cert.display(),
+        i.consumer.key.display(),
+        i.ca.display()
+    );
+    println!(
+        "  demo patients         {} … ({} in all)",
+        i.patients[..i.patients.len().min(3)].join(", "),
+        i.patients.len()
+    );
     println!("\n  all of this, for scripts: {}", path.display());
     shutdown_signal().await;
     println!("stopping…");
@@ -286,13 +313,14 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(t) => t,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(t) => t,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -323,11 +351,28 @@ async fn tak(args: TakArgs) -> anyhow::Result<()> {
             }
             println!("\nroutings ({}):", c.routings.len());
             for x in &c.routings {
-                println!("  [{}] {} {} → {} {} ({} – {})", x.id, x.logical_address, x.contract_namespace, x.component_hsa_id, x.url, x.from_date, x.to_date);
+                println!(
+                    "  [{}] {} {} → {} {} ({} – {})",
+                    x.id,
+                    x.logical_address,
+                    x.contract_namespace,
+                    x.component_hsa_id,
+                    x.url,
+                    x.from_date,
+                    x.to_date
+                );
             }
             println!("\nauthorizations ({}):", c.authorizations.len());
             for x in &c.authorizations {
-                println!("  [{}] {} may call {} at {} ({} – {})", x.id, x.consumer_hsa_id, x.contract_namespace, x.logical_address, x.from_date, x.to_date);
+                println!(
+                    "  [{}] {} may call {} at {} ({} – {})",
+                    x.id,
+                    x.consumer_hsa_id,
+                    x.contract_namespace,
+                    x.logical_address,
+                    x.from_date,
+                    x.to_date
+                );
             }
             println!("\nHSA tree ({}):", c.hsa_tree.len());
             for x in &c.hsa_tree {
@@ -338,13 +383,16 @@ async fn tak(args: TakArgs) -> anyhow::Result<()> {
             let (_, c) = store.load().await?;
             let json = serde_json::to_string_pretty(&c)?;
             match output {
-                Some(p) => std::fs::write(&p, json).with_context(|| format!("cannot write {}", p.display()))?,
+                Some(p) => std::fs::write(&p, json)
+                    .with_context(|| format!("cannot write {}", p.display()))?,
                 None => println!("{json}"),
             }
         }
         TakCommand::Import { file, merge } => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
-            let incoming: Catalogue = serde_json::from_str(&text).with_context(|| format!("{} is not a catalogue", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let incoming: Catalogue = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a catalogue", file.display()))?;
             if merge {
                 store
                     .modify(|c| {
@@ -361,10 +409,40 @@ async fn tak(args: TakArgs) -> anyhow::Result<()> {
             let new_id = || uuid::Uuid::new_v4().to_string();
             let mut add = Catalogue::default();
             match entry {
-                TakEntry::Contract { namespace, name, major, minor } => add.contracts.push(ServiceContract { namespace, name, major, minor }),
-                TakEntry::Component { hsa_id, description } => add.components.push(ServiceComponent { hsa_id, description }),
-                TakEntry::LogicalAddress { hsa_id, description } => add.logical_addresses.push(LogicalAddress { hsa_id, description }),
-                TakEntry::Routing { id, logical_address, contract, component, url, from, to } => add.routings.push(Routing {
+                TakEntry::Contract {
+                    namespace,
+                    name,
+                    major,
+                    minor,
+                } => add.contracts.push(ServiceContract {
+                    namespace,
+                    name,
+                    major,
+                    minor,
+                }),
+                TakEntry::Component {
+                    hsa_id,
+                    description,
+                } => add.components.push(ServiceComponent {
+                    hsa_id,
+                    description,
+                }),
+                TakEntry::LogicalAddress {
+                    hsa_id,
+                    description,
+                } => add.logical_addresses.push(LogicalAddress {
+                    hsa_id,
+                    description,
+                }),
+                TakEntry::Routing {
+                    id,
+                    logical_address,
+                    contract,
+                    component,
+                    url,
+                    from,
+                    to,
+                } => add.routings.push(Routing {
                     id: id.unwrap_or_else(new_id),
                     logical_address,
                     contract_namespace: contract,
@@ -373,7 +451,14 @@ async fn tak(args: TakArgs) -> anyhow::Result<()> {
                     from_date: from,
                     to_date: to,
                 }),
-                TakEntry::Authorization { id, consumer, logical_address, contract, from, to } => add.authorizations.push(Authorization {
+                TakEntry::Authorization {
+                    id,
+                    consumer,
+                    logical_address,
+                    contract,
+                    from,
+                    to,
+                } => add.authorizations.push(Authorization {
                     id: id.unwrap_or_else(new_id),
                     consumer_hsa_id: consumer,
                     logical_address,
@@ -381,7 +466,10 @@ async fn tak(args: TakArgs) -> anyhow::Result<()> {
                     from_date: from,
                     to_date: to,
                 }),
-                TakEntry::HsaNode { hsa_id, parent } => add.hsa_tree.push(HsaNode { hsa_id, parent_hsa_id: parent }),
+                TakEntry::HsaNode { hsa_id, parent } => add.hsa_tree.push(HsaNode {
+                    hsa_id,
+                    parent_hsa_id: parent,
+                }),
             }
             store
                 .modify(|c| {
@@ -416,5 +504,10 @@ async fn tak(args: TakArgs) -> anyhow::Result<()> {
 }
 
 fn count(c: &Catalogue) -> usize {
-    c.contracts.len() + c.components.len() + c.logical_addresses.len() + c.routings.len() + c.authorizations.len() + c.hsa_tree.len()
+    c.contracts.len()
+        + c.components.len()
+        + c.logical_addresses.len()
+        + c.routings.len()
+        + c.authorizations.len()
+        + c.hsa_tree.len()
 }

@@ -17,13 +17,23 @@ pub struct SourceNode {
 }
 
 impl SourceNode {
-    pub async fn start(cfg: &SourceNodeConfig, stop: CancellationToken) -> anyhow::Result<SourceNode> {
+    pub async fn start(
+        cfg: &SourceNodeConfig,
+        stop: CancellationToken,
+    ) -> anyhow::Result<SourceNode> {
         let db = Db::connect(&cfg.database_url)
             .await
             .with_context(|| format!("database of source system {}", cfg.source.hsa_id))?;
-        let vp = VpClient::new(&cfg.vp_url, client(&cfg.listener.identity, &cfg.ca)?).map_err(anyhow::Error::msg)?;
+        let vp = VpClient::new(&cfg.vp_url, client(&cfg.listener.identity, &cfg.ca)?)
+            .map_err(anyhow::Error::msg)?;
         let system = SourceSystem::new(cfg.source.clone(), db.clone(), Some(vp));
-        let server = spawn_tls(&cfg.listener, &cfg.ca, npo_source::router(system.clone()), stop.clone()).await?;
+        let server = spawn_tls(
+            &cfg.listener,
+            &cfg.ca,
+            npo_source::router(system.clone()),
+            stop.clone(),
+        )
+        .await?;
         tokio::spawn(
             system
                 .clone()

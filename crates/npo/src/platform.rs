@@ -29,7 +29,9 @@ impl Platform {
     /// Connects the database, loads the catalogue, and starts the three listeners. A catalogue
     /// that cannot be loaded now leaves the router answering VP008 until a reload succeeds.
     pub async fn start(cfg: &PlatformConfig, stop: CancellationToken) -> anyhow::Result<Platform> {
-        let db = Db::connect(&cfg.database_url).await.context("platform database")?;
+        let db = Db::connect(&cfg.database_url)
+            .await
+            .context("platform database")?;
         let tak_store = TakStore::new(db.clone());
         let tak = TakCache::new();
         if let Err(e) = tak.reload(&tak_store).await {
@@ -48,13 +50,25 @@ impl Platform {
         let own_router = format!("https://{}/vp", reachable(router_tcp.local_addr()?));
 
         let ei = EngagementIndex::new(db.clone(), cfg.ei.hsa_id.clone());
-        let ei_server = spawn_tls(&cfg.ei.listener, &cfg.ca, npo_ei::router(Arc::new(ei)), stop.clone()).await?;
+        let ei_server = spawn_tls(
+            &cfg.ei.listener,
+            &cfg.ca,
+            npo_ei::router(Arc::new(ei)),
+            stop.clone(),
+        )
+        .await?;
 
         let vp_url = cfg.agp.vp_url.clone().unwrap_or(own_router);
         let vp_client = VpClient::new(&vp_url, client(&cfg.agp.listener.identity, &cfg.ca)?)
             .map_err(anyhow::Error::msg)?;
         let agp = Agp::new(cfg.agp.settings.clone(), vp_client, tak.clone());
-        let agp_server = spawn_tls(&cfg.agp.listener, &cfg.ca, npo_agp::router(agp), stop.clone()).await?;
+        let agp_server = spawn_tls(
+            &cfg.agp.listener,
+            &cfg.ca,
+            npo_agp::router(agp),
+            stop.clone(),
+        )
+        .await?;
 
         let vp = Vp::new(
             cfg.router.settings.clone(),
@@ -84,9 +98,15 @@ impl Platform {
     }
 }
 
-async fn spawn_plain(addr: SocketAddr, app: axum::Router, stop: CancellationToken) -> anyhow::Result<Server> {
+async fn spawn_plain(
+    addr: SocketAddr,
+    app: axum::Router,
+    stop: CancellationToken,
+) -> anyhow::Result<Server> {
     let tcp = bind(addr).await?;
     let addr = tcp.local_addr()?;
-    let task = tokio::spawn(npo_pki::serve_plain(tcp, app, async move { stop.cancelled().await }));
+    let task = tokio::spawn(npo_pki::serve_plain(tcp, app, async move {
+        stop.cancelled().await
+    }));
     Ok(Server { addr, task })
 }

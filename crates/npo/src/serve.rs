@@ -16,7 +16,12 @@ pub struct Server {
 
 /// Binds `listener` and serves `app` over mutual TLS (client certificates from `ca` required)
 /// until `stop` is cancelled.
-pub async fn spawn_tls(listener: &Listener, ca: &Path, app: axum::Router, stop: CancellationToken) -> anyhow::Result<Server> {
+pub async fn spawn_tls(
+    listener: &Listener,
+    ca: &Path,
+    app: axum::Router,
+    stop: CancellationToken,
+) -> anyhow::Result<Server> {
     let tcp = bind(listener.listen).await?;
     spawn_tls_on(tcp, &listener.identity, ca, app, stop)
 }
@@ -39,7 +44,9 @@ pub fn spawn_tls_on(
     let identity = TlsIdentity::from_pem_files(&identity.cert, &identity.key)?;
     let tls = npo_pki::server_config(&identity, Some(ca))?;
     let addr = tcp.local_addr()?;
-    let task = tokio::spawn(npo_pki::serve_tls(tcp, tls, app, async move { stop.cancelled().await }));
+    let task = tokio::spawn(npo_pki::serve_tls(tcp, tls, app, async move {
+        stop.cancelled().await
+    }));
     Ok(Server { addr, task })
 }
 
@@ -58,7 +65,13 @@ pub fn reachable(addr: SocketAddr) -> SocketAddr {
 }
 
 /// A pooled mTLS client presenting `identity` and trusting `ca`.
-pub fn client(identity: &crate::config::Identity, ca: &Path) -> anyhow::Result<npo_pki::HttpsClient> {
+pub fn client(
+    identity: &crate::config::Identity,
+    ca: &Path,
+) -> anyhow::Result<npo_pki::HttpsClient> {
     let id = TlsIdentity::from_pem_files(&identity.cert, &identity.key)?;
-    Ok(npo_pki::https_client(npo_pki::client_config(ca, Some(&id))?))
+    Ok(npo_pki::https_client(npo_pki::client_config(
+        ca,
+        Some(&id),
+    )?))
 }

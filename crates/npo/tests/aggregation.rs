@@ -35,10 +35,25 @@ async fn aggregated_care_documentation_is_the_union_of_three_sources() {
     assert_eq!(reply.headers["cache-control"], "no-store");
 
     let status = reply.processing_status();
-    let sources: BTreeSet<_> = t.fed.info.sources.iter().map(|s| s.hsa_id.clone()).collect();
-    let reported: BTreeSet<_> = status.records.iter().map(|r| r.logical_address.clone()).collect();
+    let sources: BTreeSet<_> = t
+        .fed
+        .info
+        .sources
+        .iter()
+        .map(|s| s.hsa_id.clone())
+        .collect();
+    let reported: BTreeSet<_> = status
+        .records
+        .iter()
+        .map(|r| r.logical_address.clone())
+        .collect();
     assert_eq!(reported, sources, "one ProcessingStatus entry per source");
-    assert!(status.records.iter().all(|r| r.status == StatusCode::DataFromSource));
+    assert!(
+        status
+            .records
+            .iter()
+            .all(|r| r.status == StatusCode::DataFromSource)
+    );
 
     // The union: what each source returns when asked directly through the router.
     let mut expected = BTreeSet::new();
@@ -49,7 +64,10 @@ async fn aggregated_care_documentation_is_the_union_of_three_sources() {
         assert!(!ids.is_empty(), "every demo source has notes for Tolvan");
         expected.extend(ids);
     }
-    assert_eq!(doc_ids::<GetCareDocumentationV2>(&reply.envelope().body), expected);
+    assert_eq!(
+        doc_ids::<GetCareDocumentationV2>(&reply.envelope().body),
+        expected
+    );
     t.shutdown().await;
 }
 
@@ -88,11 +106,22 @@ async fn a_slow_source_and_a_failing_source_do_not_hold_the_answer() {
     assert_eq!(slow.error.as_ref().unwrap().code, "TIMEOUT");
     assert_eq!(failing.status, StatusCode::NoDataSynchFailed);
     let e = failing.error.as_ref().unwrap();
-    assert_eq!((e.causing_agent, e.code.as_str()), (CausingAgent::ServiceProducer, "SOAP_FAULT"));
-    assert!(!failing.last_unsuccessful_synch.as_deref().unwrap_or("").is_empty());
+    assert_eq!(
+        (e.causing_agent, e.code.as_str()),
+        (CausingAgent::ServiceProducer, "SOAP_FAULT")
+    );
+    assert!(
+        !failing
+            .last_unsuccessful_synch
+            .as_deref()
+            .unwrap_or("")
+            .is_empty()
+    );
 
     // Only the healthy source's records are in the answer.
-    let items = GetCareDocumentationV2::parse_response(&reply.envelope().body).unwrap().items;
+    let items = GetCareDocumentationV2::parse_response(&reply.envelope().body)
+        .unwrap()
+        .items;
     assert!(!items.is_empty());
     assert!(
         items
@@ -107,7 +136,9 @@ async fn request_filters_period_care_unit_and_source_system() {
     let t = start(|_| {}).await;
     let all_req = GetDiagnosisV2::write_request(&query(TOLVAN));
     let all = post(&t.consumer, t.router(), envelope(t.agp(), &all_req), &[]).await;
-    let all = GetDiagnosisV2::parse_response(&all.envelope().body).unwrap().items;
+    let all = GetDiagnosisV2::parse_response(&all.envelope().body)
+        .unwrap()
+        .items;
     assert!(all.len() >= 3);
 
     // Period: only items whose diagnosis time falls in it.
@@ -119,9 +150,20 @@ async fn request_filters_period_care_unit_and_source_system() {
         start: start_day.clone(),
         end: "20991231".into(),
     });
-    let r = post(&t.consumer, t.router(), envelope(t.agp(), &GetDiagnosisV2::write_request(&q)), &[]).await;
-    let items = GetDiagnosisV2::parse_response(&r.envelope().body).unwrap().items;
-    let expected = all.iter().filter(|i| GetDiagnosisV2::filter_time(i)[..8] >= *start_day).count();
+    let r = post(
+        &t.consumer,
+        t.router(),
+        envelope(t.agp(), &GetDiagnosisV2::write_request(&q)),
+        &[],
+    )
+    .await;
+    let items = GetDiagnosisV2::parse_response(&r.envelope().body)
+        .unwrap()
+        .items;
+    let expected = all
+        .iter()
+        .filter(|i| GetDiagnosisV2::filter_time(i)[..8] >= *start_day)
+        .count();
     assert_eq!(items.len(), expected);
     assert!(expected > 0 && expected < all.len());
 
@@ -129,22 +171,46 @@ async fn request_filters_period_care_unit_and_source_system() {
     let unit = all[0].header.accountable.care_unit_hsa_id.clone().unwrap();
     let mut q = query(TOLVAN);
     q.care_unit_ids = vec![unit.clone()];
-    let r = post(&t.consumer, t.router(), envelope(t.agp(), &GetDiagnosisV2::write_request(&q)), &[]).await;
-    let items = GetDiagnosisV2::parse_response(&r.envelope().body).unwrap().items;
+    let r = post(
+        &t.consumer,
+        t.router(),
+        envelope(t.agp(), &GetDiagnosisV2::write_request(&q)),
+        &[],
+    )
+    .await;
+    let items = GetDiagnosisV2::parse_response(&r.envelope().body)
+        .unwrap()
+        .items;
     assert!(!items.is_empty());
-    assert!(items.iter().all(|i| i.header.accountable.care_unit_hsa_id.as_deref() == Some(unit.as_str())));
+    assert!(
+        items
+            .iter()
+            .all(|i| i.header.accountable.care_unit_hsa_id.as_deref() == Some(unit.as_str()))
+    );
 
     // Source system: only that source is asked.
     let source = &t.fed.info.sources[1].hsa_id;
     let mut q = query(TOLVAN);
     q.source_system_id = Some(source.clone());
-    let r = post(&t.consumer, t.router(), envelope(t.agp(), &GetDiagnosisV2::write_request(&q)), &[]).await;
+    let r = post(
+        &t.consumer,
+        t.router(),
+        envelope(t.agp(), &GetDiagnosisV2::write_request(&q)),
+        &[],
+    )
+    .await;
     let status = r.processing_status();
     assert_eq!(status.records.len(), 1);
     assert_eq!(&status.records[0].logical_address, source);
-    let items = GetDiagnosisV2::parse_response(&r.envelope().body).unwrap().items;
+    let items = GetDiagnosisV2::parse_response(&r.envelope().body)
+        .unwrap()
+        .items;
     assert!(!items.is_empty());
-    assert!(items.iter().all(|i| &i.header.source_system_hsa_id == source));
+    assert!(
+        items
+            .iter()
+            .all(|i| &i.header.source_system_hsa_id == source)
+    );
     t.shutdown().await;
 }
 
@@ -154,7 +220,13 @@ async fn source_system_hsa_id_must_equal_the_logical_address() {
     let [a, b] = [&t.fed.info.sources[0].hsa_id, &t.fed.info.sources[1].hsa_id];
     let mut q = query(TOLVAN);
     q.source_system_id = Some(b.clone());
-    let r = post(&t.consumer, t.router(), envelope(a, &GetDiagnosisV2::write_request(&q)), &[]).await;
+    let r = post(
+        &t.consumer,
+        t.router(),
+        envelope(a, &GetDiagnosisV2::write_request(&q)),
+        &[],
+    )
+    .await;
     assert_eq!(r.status, 200);
     let resp = GetDiagnosisV2::parse_response(&r.envelope().body).unwrap();
     assert!(resp.items.is_empty());
@@ -164,10 +236,19 @@ async fn source_system_hsa_id_must_equal_the_logical_address() {
 
     // Matching: served.
     q.source_system_id = Some(a.clone());
-    let r = post(&t.consumer, t.router(), envelope(a, &GetDiagnosisV2::write_request(&q)), &[]).await;
+    let r = post(
+        &t.consumer,
+        t.router(),
+        envelope(a, &GetDiagnosisV2::write_request(&q)),
+        &[],
+    )
+    .await;
     let resp = GetDiagnosisV2::parse_response(&r.envelope().body).unwrap();
     assert!(!resp.items.is_empty());
-    assert_eq!(resp.result.unwrap().result_code, npo_riv::common::ResultCode::Ok);
+    assert_eq!(
+        resp.result.unwrap().result_code,
+        npo_riv::common::ResultCode::Ok
+    );
     t.shutdown().await;
 }
 
@@ -178,7 +259,12 @@ async fn a_patient_without_engagements_gets_an_empty_answer() {
     let r = post(&t.consumer, t.router(), envelope(t.agp(), &req), &[]).await;
     assert_eq!(r.status, 200);
     assert!(r.processing_status().records.is_empty());
-    assert!(GetCareDocumentationV2::parse_response(&r.envelope().body).unwrap().items.is_empty());
+    assert!(
+        GetCareDocumentationV2::parse_response(&r.envelope().body)
+            .unwrap()
+            .items
+            .is_empty()
+    );
     t.shutdown().await;
 }
 
@@ -190,20 +276,32 @@ async fn sources_the_consumer_may_not_call_are_dropped() {
         .platform
         .tak_store
         .modify(|c| {
-            c.authorizations
-                .retain(|a| !(a.consumer_hsa_id == npo::demo::CONSUMER_HSA_ID && a.logical_address == dropped));
+            c.authorizations.retain(|a| {
+                !(a.consumer_hsa_id == npo::demo::CONSUMER_HSA_ID && a.logical_address == dropped)
+            });
             Ok(())
         })
         .await
         .unwrap();
-    t.fed.platform.tak.reload(&t.fed.platform.tak_store).await.unwrap();
+    t.fed
+        .platform
+        .tak
+        .reload(&t.fed.platform.tak_store)
+        .await
+        .unwrap();
     let req = GetCareDocumentationV2::write_request(&query(TOLVAN));
     let r = post(&t.consumer, t.router(), envelope(t.agp(), &req), &[]).await;
     let status = r.processing_status();
     assert_eq!(status.records.len(), 2);
     assert!(status.records.iter().all(|s| s.logical_address != dropped));
-    let items = GetCareDocumentationV2::parse_response(&r.envelope().body).unwrap().items;
-    assert!(items.iter().all(|i| i.header.source_system_hsa_id != dropped));
+    let items = GetCareDocumentationV2::parse_response(&r.envelope().body)
+        .unwrap()
+        .items;
+    assert!(
+        items
+            .iter()
+            .all(|i| i.header.source_system_hsa_id != dropped)
+    );
     t.shutdown().await;
 }
 
@@ -216,8 +314,14 @@ async fn hsa_tree_routes_a_care_unit_to_its_care_givers_source() {
     // The consumer is authorized for the care giver; the unit lies under it in the HSA tree.
     let r = post(&t.consumer, t.router(), envelope(&unit, &req), &[]).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let items = GetDiagnosisV2::parse_response(&r.envelope().body).unwrap().items;
+    let items = GetDiagnosisV2::parse_response(&r.envelope().body)
+        .unwrap()
+        .items;
     assert!(!items.is_empty());
-    assert!(items.iter().all(|i| i.header.source_system_hsa_id == source.hsa_id));
+    assert!(
+        items
+            .iter()
+            .all(|i| i.header.source_system_hsa_id == source.hsa_id)
+    );
     t.shutdown().await;
 }

@@ -23,7 +23,14 @@ fn start_demo(dir: &Path, port: u16, db: &str) -> Child {
     Command::new(NPO)
         .args(["demo", "--data-dir"])
         .arg(dir)
-        .args(["--port", &port.to_string(), "--patients", "4", "--database-url", db])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--patients",
+            "4",
+            "--database-url",
+            db,
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -33,10 +40,10 @@ fn start_demo(dir: &Path, port: u16, db: &str) -> Child {
 async fn wait_for_info(dir: &Path, child: &mut Child) -> FederationInfo {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Ok(text) = std::fs::read_to_string(dir.join("demo.json")) {
-            if let Ok(info) = serde_json::from_str::<FederationInfo>(&text) {
-                return info;
-            }
+        if let Ok(text) = std::fs::read_to_string(dir.join("demo.json"))
+            && let Ok(info) = serde_json::from_str::<FederationInfo>(&text)
+        {
+            return info;
         }
         if let Some(status) = child.try_wait().unwrap() {
             panic!("npo demo exited early: {status}");
@@ -48,7 +55,9 @@ async fn wait_for_info(dir: &Path, child: &mut Child) -> FederationInfo {
 
 fn interrupt(child: &mut Child) -> std::process::ExitStatus {
     // Ctrl-C.
-    let _ = Command::new("kill").args(["-INT", &child.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         if let Some(s) = child.try_wait().unwrap() {
@@ -68,7 +77,9 @@ async fn diagnoses(info: &FederationInfo) -> usize {
         &info.ca,
     )
     .unwrap();
-    let req = GetDiagnosisV2::write_request(&Query::for_patient(PersonId::personnummer(&info.patients[0])));
+    let req = GetDiagnosisV2::write_request(&Query::for_patient(PersonId::personnummer(
+        &info.patients[0],
+    )));
     let r = common::post(
         &client,
         &info.router_url,
@@ -78,7 +89,10 @@ async fn diagnoses(info: &FederationInfo) -> usize {
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.processing_status().records.len(), 3);
-    GetDiagnosisV2::parse_response(&r.envelope().body).unwrap().items.len()
+    GetDiagnosisV2::parse_response(&r.envelope().body)
+        .unwrap()
+        .items
+        .len()
 }
 
 #[tokio::test]
@@ -104,7 +118,10 @@ async fn demo_starts_answers_stops_on_ctrl_c_and_reuses_its_data() {
     assert!(interrupt(&mut child).success());
     // No key is world-readable.
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(&info.consumer.key).unwrap().permissions().mode();
+    let mode = std::fs::metadata(&info.consumer.key)
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o077, 0);
 }
 
@@ -124,12 +141,41 @@ async fn tak_cli_add_export_import_remove() {
     let url = db.url.as_str();
     let ns = "urn:riv:clinicalprocess:healthcond:description:GetDiagnosisResponder:2";
     for args in [
-        vec!["contract", "--namespace", ns, "--name", "GetDiagnosis", "--major", "2"],
-        vec!["component", "--hsa-id", "SE2321000016-S001", "--description", "Källsystem"],
-        vec!["logical-address", "--hsa-id", "SE2321000016-S001", "--description", "Källsystem"],
         vec![
-            "routing", "--id", "r1", "--logical-address", "SE2321000016-S001", "--contract", ns, "--component",
-            "SE2321000016-S001", "--url", "https://127.0.0.1:1/",
+            "contract",
+            "--namespace",
+            ns,
+            "--name",
+            "GetDiagnosis",
+            "--major",
+            "2",
+        ],
+        vec![
+            "component",
+            "--hsa-id",
+            "SE2321000016-S001",
+            "--description",
+            "Källsystem",
+        ],
+        vec![
+            "logical-address",
+            "--hsa-id",
+            "SE2321000016-S001",
+            "--description",
+            "Källsystem",
+        ],
+        vec![
+            "routing",
+            "--id",
+            "r1",
+            "--logical-address",
+            "SE2321000016-S001",
+            "--contract",
+            ns,
+            "--component",
+            "SE2321000016-S001",
+            "--url",
+            "https://127.0.0.1:1/",
         ],
     ] {
         let mut full = vec!["tak", "--database-url", url, "add"];
@@ -138,15 +184,34 @@ async fn tak_cli_add_export_import_remove() {
         assert!(ok, "{err}");
     }
     let export = dir.path().join("tak.json");
-    let (ok, _, err) = npo(&["tak", "--database-url", url, "export", "-o", export.to_str().unwrap()]);
+    let (ok, _, err) = npo(&[
+        "tak",
+        "--database-url",
+        url,
+        "export",
+        "-o",
+        export.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
-    let exported: npo_tak::Catalogue = serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
+    let exported: npo_tak::Catalogue =
+        serde_json::from_str(&std::fs::read_to_string(&export).unwrap()).unwrap();
     assert_eq!(exported.routings.len(), 1);
 
     // An invalid change is refused with a clear message and changes nothing.
     let (ok, _, err) = npo(&[
-        "tak", "--database-url", url, "add", "routing", "--logical-address", "NOWHERE", "--contract", ns,
-        "--component", "SE2321000016-S001", "--url", "https://x/",
+        "tak",
+        "--database-url",
+        url,
+        "add",
+        "routing",
+        "--logical-address",
+        "NOWHERE",
+        "--contract",
+        ns,
+        "--component",
+        "SE2321000016-S001",
+        "--url",
+        "https://x/",
     ]);
     assert!(!ok);
     assert!(err.contains("unknown logical address 'NOWHERE'"), "{err}");
@@ -154,7 +219,13 @@ async fn tak_cli_add_export_import_remove() {
     broken.routings[0].url = "ftp://x".into();
     let broken_file = dir.path().join("broken.json");
     std::fs::write(&broken_file, serde_json::to_string(&broken).unwrap()).unwrap();
-    let (ok, _, err) = npo(&["tak", "--database-url", url, "import", broken_file.to_str().unwrap()]);
+    let (ok, _, err) = npo(&[
+        "tak",
+        "--database-url",
+        url,
+        "import",
+        broken_file.to_str().unwrap(),
+    ]);
     assert!(!ok);
     assert!(err.contains("https"), "{err}");
 
@@ -163,7 +234,13 @@ async fn tak_cli_add_export_import_remove() {
     assert!(ok, "{err}");
     let (ok, _, err) = npo(&["tak", "--database-url", url, "remove", "routing", "r1"]);
     assert!(!ok && err.contains("no entry"), "{err}");
-    let (ok, _, err) = npo(&["tak", "--database-url", url, "import", export.to_str().unwrap()]);
+    let (ok, _, err) = npo(&[
+        "tak",
+        "--database-url",
+        url,
+        "import",
+        export.to_str().unwrap(),
+    ]);
     assert!(ok, "{err}");
     let (ok, out, _) = npo(&["tak", "--database-url", url, "export"]);
     assert!(ok);
@@ -177,7 +254,8 @@ async fn tak_cli_add_export_import_remove() {
 fn validate_command_uses_the_official_schemas() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("good.xml");
-    let req = GetDiagnosisV2::write_request(&Query::for_patient(PersonId::personnummer("191212121212")));
+    let req =
+        GetDiagnosisV2::write_request(&Query::for_patient(PersonId::personnummer("191212121212")));
     std::fs::write(&good, npo_riv::soap::request("SE2321000016-S001", &req)).unwrap();
     let (ok, out, err) = npo(&["validate", good.to_str().unwrap()]);
     assert!(ok, "{err}");

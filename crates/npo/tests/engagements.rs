@@ -8,7 +8,10 @@ use http_body_util::{BodyExt, Full};
 use npo_riv::common::{PersonId, Query};
 use npo_riv::contract::Contract;
 use npo_riv::contracts::GetCareDocumentationV2;
-use npo_riv::ei::{Engagement, EngagementTransaction, FindContentRequest, FindContentResponse, UpdateRequest, UpdateResponse};
+use npo_riv::ei::{
+    Engagement, EngagementTransaction, FindContentRequest, FindContentResponse, UpdateRequest,
+    UpdateResponse,
+};
 use std::time::Duration;
 
 const DOMAIN: &str = "riv:clinicalprocess:healthcond:description";
@@ -30,12 +33,19 @@ fn engagement(resident: &str, source: &str, most_recent: &str) -> Engagement {
     }
 }
 
-async fn update(t: &TestFed, source_cert: &str, transactions: Vec<EngagementTransaction>) -> UpdateResponse {
+async fn update(
+    t: &TestFed,
+    source_cert: &str,
+    transactions: Vec<EngagementTransaction>,
+) -> UpdateResponse {
     let client = t.client_as(source_cert);
     let r = post(
         &client,
         t.router(),
-        envelope(npo::demo::EI_HSA_ID, &UpdateRequest { transactions }.write()),
+        envelope(
+            npo::demo::EI_HSA_ID,
+            &UpdateRequest { transactions }.write(),
+        ),
         &[],
     )
     .await;
@@ -51,9 +61,17 @@ async fn find(t: &TestFed, resident: &str) -> Vec<Engagement> {
         categorization: Some("voo".into()),
         ..FindContentRequest::default()
     };
-    let r = post(&client, t.router(), envelope(npo::demo::EI_HSA_ID, &q.write()), &[]).await;
+    let r = post(
+        &client,
+        t.router(),
+        envelope(npo::demo::EI_HSA_ID, &q.write()),
+        &[],
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    FindContentResponse::parse(&r.envelope().body).unwrap().engagements
+    FindContentResponse::parse(&r.envelope().body)
+        .unwrap()
+        .engagements
 }
 
 #[tokio::test]
@@ -67,15 +85,33 @@ async fn engagement_index_semantics_over_https() {
         engagement: e,
     };
 
-    let r = update(&t, &cert, vec![tx(false, engagement(p, &src, "20240101120000"))]).await;
+    let r = update(
+        &t,
+        &cert,
+        vec![tx(false, engagement(p, &src, "20240101120000"))],
+    )
+    .await;
     assert_eq!(r.result_code, "OK");
     assert_eq!(find(&t, p).await.len(), 1);
     // Upsert, newer wins, older does not.
-    update(&t, &cert, vec![tx(false, engagement(p, &src, "20250101120000"))]).await;
-    update(&t, &cert, vec![tx(false, engagement(p, &src, "20200101120000"))]).await;
+    update(
+        &t,
+        &cert,
+        vec![tx(false, engagement(p, &src, "20250101120000"))],
+    )
+    .await;
+    update(
+        &t,
+        &cert,
+        vec![tx(false, engagement(p, &src, "20200101120000"))],
+    )
+    .await;
     let found = find(&t, p).await;
     assert_eq!(found.len(), 1);
-    assert_eq!(found[0].most_recent_content.as_deref(), Some("20250101120000"));
+    assert_eq!(
+        found[0].most_recent_content.as_deref(),
+        Some("20250101120000")
+    );
     assert_eq!(found[0].owner.as_deref(), Some(npo::demo::EI_HSA_ID));
     // Validation: a duplicate in one request changes nothing.
     let other = engagement(p, "SE2321000016-OTHER", "20250101120000");
@@ -90,19 +126,36 @@ async fn engagement_index_semantics_over_https() {
     .write()
     .replace("<core:dataController>2321000016</core:dataController>", "");
     let client = t.client_as(&cert);
-    let reply = post(&client, t.router(), envelope(npo::demo::EI_HSA_ID, &broken), &[]).await;
+    let reply = post(
+        &client,
+        t.router(),
+        envelope(npo::demo::EI_HSA_ID, &broken),
+        &[],
+    )
+    .await;
     let r = UpdateResponse::parse(&reply.envelope().body).unwrap();
     assert_eq!(r.result_code, "ERROR");
     assert!(r.comment.unwrap().contains("dataController"));
     // Delete.
-    let r = update(&t, &cert, vec![tx(true, engagement(p, &src, "20250101120000"))]).await;
+    let r = update(
+        &t,
+        &cert,
+        vec![tx(true, engagement(p, &src, "20250101120000"))],
+    )
+    .await;
     assert_eq!(r.result_code, "OK");
     assert!(find(&t, p).await.is_empty());
     // The consumer may not write to the index.
     let r = post(
         &t.consumer,
         t.router(),
-        envelope(npo::demo::EI_HSA_ID, &UpdateRequest { transactions: vec![tx(false, engagement(p, &src, "20250101120000"))] }.write()),
+        envelope(
+            npo::demo::EI_HSA_ID,
+            &UpdateRequest {
+                transactions: vec![tx(false, engagement(p, &src, "20250101120000"))],
+            }
+            .write(),
+        ),
         &[],
     )
     .await;
@@ -110,7 +163,13 @@ async fn engagement_index_semantics_over_https() {
     t.shutdown().await;
 }
 
-async fn admin(t: &TestFed, method: &str, source: usize, path: &str, body: String) -> (u16, String) {
+async fn admin(
+    t: &TestFed,
+    method: &str,
+    source: usize,
+    path: &str,
+    body: String,
+) -> (u16, String) {
     let client = t.client_as("admin");
     let url = format!("{}admin/records/{path}", t.fed.info.sources[source].url);
     let req = hyper::Request::builder()
@@ -125,17 +184,29 @@ async fn admin(t: &TestFed, method: &str, source: usize, path: &str, body: Strin
     (status, String::from_utf8_lossy(&body).into_owned())
 }
 
-async fn aggregated_notes(t: &TestFed, patient: &str) -> Vec<npo_riv::contracts::care_documentation_v2::CareDocumentation> {
-    let req = GetCareDocumentationV2::write_request(&Query::for_patient(PersonId::personnummer(patient)));
+async fn aggregated_notes(
+    t: &TestFed,
+    patient: &str,
+) -> Vec<npo_riv::contracts::care_documentation_v2::CareDocumentation> {
+    let req =
+        GetCareDocumentationV2::write_request(&Query::for_patient(PersonId::personnummer(patient)));
     let r = post(&t.consumer, t.router(), envelope(t.agp(), &req), &[]).await;
     assert_eq!(r.status, 200, "{}", r.body);
-    GetCareDocumentationV2::parse_response(&r.envelope().body).unwrap().items
+    GetCareDocumentationV2::parse_response(&r.envelope().body)
+        .unwrap()
+        .items
 }
 
 /// Waits until the source has delivered its queued engagement updates.
 async fn synced(t: &TestFed, source: usize) {
     for _ in 0..100 {
-        if t.fed.sources[source].system.sync_engagements().await.unwrap() == 0 {
+        if t.fed.sources[source]
+            .system
+            .sync_engagements()
+            .await
+            .unwrap()
+            == 0
+        {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -155,7 +226,14 @@ async fn a_change_in_a_source_system_is_visible_in_the_next_aggregated_call() {
     note.note.text = Some("Hembesök: patienten mår bättre, såret läker.".into());
     let json = serde_json::to_string(&note).unwrap();
 
-    let (status, body) = admin(&t, "PUT", 1, "GetCareDocumentation/kommun-anteckning-1", json.clone()).await;
+    let (status, body) = admin(
+        &t,
+        "PUT",
+        1,
+        "GetCareDocumentation/kommun-anteckning-1",
+        json.clone(),
+    )
+    .await;
     assert_eq!(status, 204, "{body}");
     synced(&t, 1).await;
     let notes = aggregated_notes(&t, patient).await;
@@ -164,35 +242,72 @@ async fn a_change_in_a_source_system_is_visible_in_the_next_aggregated_call() {
 
     // Updated in place.
     note.note.text = Some("Rättad: såret är läkt.".into());
-    let (status, _) = admin(&t, "PUT", 1, "GetCareDocumentation/kommun-anteckning-1", serde_json::to_string(&note).unwrap()).await;
+    let (status, _) = admin(
+        &t,
+        "PUT",
+        1,
+        "GetCareDocumentation/kommun-anteckning-1",
+        serde_json::to_string(&note).unwrap(),
+    )
+    .await;
     assert_eq!(status, 204);
     synced(&t, 1).await;
     let notes = aggregated_notes(&t, patient).await;
     assert_eq!(notes.len(), 1);
-    assert_eq!(notes[0].note.text.as_deref(), Some("Rättad: såret är läkt."));
+    assert_eq!(
+        notes[0].note.text.as_deref(),
+        Some("Rättad: såret är läkt.")
+    );
 
     // Deleted: gone, and the engagement with it.
-    let (status, _) = admin(&t, "DELETE", 1, "GetCareDocumentation/kommun-anteckning-1", String::new()).await;
+    let (status, _) = admin(
+        &t,
+        "DELETE",
+        1,
+        "GetCareDocumentation/kommun-anteckning-1",
+        String::new(),
+    )
+    .await;
     assert_eq!(status, 204);
     synced(&t, 1).await;
     assert!(aggregated_notes(&t, patient).await.is_empty());
     assert!(find(&t, patient).await.is_empty());
 
     // Bad input changes nothing and says why, without echoing the record.
-    let (status, body) = admin(&t, "PUT", 1, "GetCareDocumentation/x", "{\"header\": 1}".into()).await;
+    let (status, body) = admin(
+        &t,
+        "PUT",
+        1,
+        "GetCareDocumentation/x",
+        "{\"header\": 1}".into(),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     let (status, body) = admin(&t, "PUT", 1, "GetCareDocumentation/other-id", json.clone()).await;
     assert_eq!(status, 400, "{body}");
     // Another system's record may not be written here.
-    let (status, body) = admin(&t, "PUT", 0, "GetCareDocumentation/kommun-anteckning-1", json.clone()).await;
+    let (status, body) = admin(
+        &t,
+        "PUT",
+        0,
+        "GetCareDocumentation/kommun-anteckning-1",
+        json.clone(),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     let (status, _) = admin(&t, "PUT", 1, "NoSuchContract/x", json.clone()).await;
     assert_eq!(status, 404);
     // Only the admin system may change records.
-    let req = hyper::Request::put(format!("{}admin/records/GetCareDocumentation/x", t.fed.info.sources[1].url))
-        .body(Full::new(bytes::Bytes::from(json)))
-        .unwrap();
-    assert_eq!(t.consumer.request(req).await.unwrap().status().as_u16(), 403);
+    let req = hyper::Request::put(format!(
+        "{}admin/records/GetCareDocumentation/x",
+        t.fed.info.sources[1].url
+    ))
+    .body(Full::new(bytes::Bytes::from(json)))
+    .unwrap();
+    assert_eq!(
+        t.consumer.request(req).await.unwrap().status().as_u16(),
+        403
+    );
     assert!(aggregated_notes(&t, patient).await.is_empty());
     t.shutdown().await;
 }
@@ -212,15 +327,29 @@ async fn engagement_updates_survive_an_unreachable_index() {
         })
         .await
         .unwrap();
-    t.fed.platform.tak.reload(&t.fed.platform.tak_store).await.unwrap();
+    t.fed
+        .platform
+        .tak
+        .reload(&t.fed.platform.tak_store)
+        .await
+        .unwrap();
     let (mut notes, _) = npo_source::seed::records(&npo::demo::sources()[0], &[patient.to_owned()]);
     let note = notes.remove(0);
-    t.fed.sources[0].system.put::<GetCareDocumentationV2>(&note).await.unwrap();
+    t.fed.sources[0]
+        .system
+        .put::<GetCareDocumentationV2>(&note)
+        .await
+        .unwrap();
     assert!(t.fed.sources[0].system.sync_engagements().await.is_err());
     assert!(aggregated_notes(&t, patient).await.is_empty());
     // Back again: the queued update is delivered.
     t.fed.platform.tak_store.replace(&saved).await.unwrap();
-    t.fed.platform.tak.reload(&t.fed.platform.tak_store).await.unwrap();
+    t.fed
+        .platform
+        .tak
+        .reload(&t.fed.platform.tak_store)
+        .await
+        .unwrap();
     synced(&t, 0).await;
     assert_eq!(aggregated_notes(&t, patient).await.len(), 1);
     t.shutdown().await;

@@ -17,13 +17,25 @@ fn diagnosis_request() -> String {
     GetDiagnosisV2::write_request(&Query::for_patient(PersonId::personnummer("191212121212")))
 }
 
-async fn expect_fault(t: &TestFed, body: impl Into<bytes::Bytes>, headers: &[(&str, &str)], code: &str) -> String {
+async fn expect_fault(
+    t: &TestFed,
+    body: impl Into<bytes::Bytes>,
+    headers: &[(&str, &str)],
+    code: &str,
+) -> String {
     let r = post(&t.consumer, t.router(), body, headers).await;
     assert_eq!(r.status, 500, "{}", r.body);
     assert_eq!(r.fault_code().as_deref(), Some(code), "{}", r.body);
     let fault = r.envelope().fault().unwrap();
-    assert!(fault.string.contains("[npo-vp-1]"), "fault names the instance: {}", fault.string);
-    assert!(!fault.string.contains("191212121212"), "no patient data in faults");
+    assert!(
+        fault.string.contains("[npo-vp-1]"),
+        "fault names the instance: {}",
+        fault.string
+    );
+    assert!(
+        !fault.string.contains("191212121212"),
+        "no patient data in faults"
+    );
     fault.string
 }
 
@@ -33,7 +45,11 @@ async fn add_routings(t: &TestFed, routings: Vec<Routing>) {
         .tak_store
         .modify(|c| {
             for r in &routings {
-                if !c.logical_addresses.iter().any(|a| a.hsa_id == r.logical_address) {
+                if !c
+                    .logical_addresses
+                    .iter()
+                    .any(|a| a.hsa_id == r.logical_address)
+                {
                     c.logical_addresses.push(npo_tak::LogicalAddress {
                         hsa_id: r.logical_address.clone(),
                         description: "test".into(),
@@ -53,7 +69,12 @@ async fn add_routings(t: &TestFed, routings: Vec<Routing>) {
         })
         .await
         .unwrap();
-    t.fed.platform.tak.reload(&t.fed.platform.tak_store).await.unwrap();
+    t.fed
+        .platform
+        .tak
+        .reload(&t.fed.platform.tak_store)
+        .await
+        .unwrap();
 }
 
 fn routing(id: &str, la: &str, url: &str) -> Routing {
@@ -74,7 +95,13 @@ async fn vp002_certificate_without_serial_number() {
     let mut spec = CertSpec::system("SE2321000016-X1", "utan serienummer");
     spec.serial_number = None;
     let client = t.client_with("no-serial", spec);
-    let r = post(&client, t.router(), envelope(t.agp(), &diagnosis_request()), &[]).await;
+    let r = post(
+        &client,
+        t.router(),
+        envelope(t.agp(), &diagnosis_request()),
+        &[],
+    )
+    .await;
     assert_eq!(r.fault_code().as_deref(), Some("VP002"), "{}", r.body);
     t.shutdown().await;
 }
@@ -84,7 +111,12 @@ async fn unknown_ca_is_refused_at_tls() {
     let t = start(|_| {}).await;
     let dir = tempfile::tempdir().unwrap();
     let other = create_standalone_ca(dir.path(), "some other CA").unwrap();
-    let c = other.issue("intruder", &CertSpec::system(npo::demo::CONSUMER_HSA_ID, "intruder")).unwrap();
+    let c = other
+        .issue(
+            "intruder",
+            &CertSpec::system(npo::demo::CONSUMER_HSA_ID, "intruder"),
+        )
+        .unwrap();
     let client = npo::serve::client(
         &npo::config::Identity {
             cert: c.cert_path,
@@ -94,11 +126,23 @@ async fn unknown_ca_is_refused_at_tls() {
     )
     .unwrap();
     let req = hyper::Request::post(t.router())
-        .body(http_body_util::Full::new(bytes::Bytes::from(envelope(t.agp(), &diagnosis_request()))))
+        .body(http_body_util::Full::new(bytes::Bytes::from(envelope(
+            t.agp(),
+            &diagnosis_request(),
+        ))))
         .unwrap();
-    assert!(client.request(req).await.is_err(), "the handshake must fail");
+    assert!(
+        client.request(req).await.is_err(),
+        "the handshake must fail"
+    );
     // The router keeps serving others.
-    let r = post(&t.consumer, t.router(), envelope(t.agp(), &diagnosis_request()), &[]).await;
+    let r = post(
+        &t.consumer,
+        t.router(),
+        envelope(t.agp(), &diagnosis_request()),
+        &[],
+    )
+    .await;
     assert_eq!(r.status, 200);
     t.shutdown().await;
 }
@@ -106,7 +150,9 @@ async fn unknown_ca_is_refused_at_tls() {
 #[tokio::test]
 async fn vp003_vp004_vp006_vp007_vp009_vp010_routing_and_authorization() {
     let t = start(|spec| {
-        spec.router.timeouts_ms.insert(npo_riv::contracts::diagnosis_v2::NAMESPACE.into(), 500);
+        spec.router
+            .timeouts_ms
+            .insert(npo_riv::contracts::diagnosis_v2::NAMESPACE.into(), 500);
         spec.sources[1].answer_delay_ms = 3_000;
     })
     .await;
@@ -114,7 +160,13 @@ async fn vp003_vp004_vp006_vp007_vp009_vp010_routing_and_authorization() {
     let no_receiver = npo_riv::soap::envelope("", &diagnosis_request());
     expect_fault(&t, no_receiver, &[], "VP003").await;
     // VP004: nobody serves this address.
-    let s = expect_fault(&t, envelope("SE9999999999-NOPE", &diagnosis_request()), &[], "VP004").await;
+    let s = expect_fault(
+        &t,
+        envelope("SE9999999999-NOPE", &diagnosis_request()),
+        &[],
+        "VP004",
+    )
+    .await;
     assert!(s.contains("SE9999999999-NOPE"));
     // VP007: the consumer may not call the engagement index.
     let find = FindContentRequest {
@@ -122,7 +174,13 @@ async fn vp003_vp004_vp006_vp007_vp009_vp010_routing_and_authorization() {
         service_domain: "riv:clinicalprocess:healthcond:description".into(),
         ..FindContentRequest::default()
     };
-    expect_fault(&t, envelope(npo::demo::EI_HSA_ID, &find.write()), &[], "VP007").await;
+    expect_fault(
+        &t,
+        envelope(npo::demo::EI_HSA_ID, &find.write()),
+        &[],
+        "VP007",
+    )
+    .await;
     // VP006: two valid routings for one address.
     let url = t.fed.info.sources[0].url.clone();
     add_routings(
@@ -133,10 +191,26 @@ async fn vp003_vp004_vp006_vp007_vp009_vp010_routing_and_authorization() {
         ],
     )
     .await;
-    expect_fault(&t, envelope("SE2321000016-DUP", &diagnosis_request()), &[], "VP006").await;
+    expect_fault(
+        &t,
+        envelope("SE2321000016-DUP", &diagnosis_request()),
+        &[],
+        "VP006",
+    )
+    .await;
     // VP009: nothing listens at the producer address.
-    add_routings(&t, vec![routing("dead", "SE2321000016-DEAD", "https://127.0.0.1:9/")]).await;
-    expect_fault(&t, envelope("SE2321000016-DEAD", &diagnosis_request()), &[], "VP009").await;
+    add_routings(
+        &t,
+        vec![routing("dead", "SE2321000016-DEAD", "https://127.0.0.1:9/")],
+    )
+    .await;
+    expect_fault(
+        &t,
+        envelope("SE2321000016-DEAD", &diagnosis_request()),
+        &[],
+        "VP009",
+    )
+    .await;
     // VP009: the producer is slower than the contract's timeout (500 ms here).
     let slow = t.fed.info.sources[1].hsa_id.clone();
     let s = expect_fault(&t, envelope(&slow, &diagnosis_request()), &[], "VP009").await;
@@ -159,9 +233,18 @@ async fn vp003_vp004_vp006_vp007_vp009_vp010_routing_and_authorization() {
         to_date: "2099-12-31".into(),
     });
     c.routings.push(bad.clone());
-    assert!(t.fed.platform.tak_store.replace(&c).await.is_err(), "the store refuses it");
+    assert!(
+        t.fed.platform.tak_store.replace(&c).await.is_err(),
+        "the store refuses it"
+    );
     t.fed.platform.tak.install(version, &c);
-    expect_fault(&t, envelope("SE2321000016-BAD", &diagnosis_request()), &[], "VP010").await;
+    expect_fault(
+        &t,
+        envelope("SE2321000016-BAD", &diagnosis_request()),
+        &[],
+        "VP010",
+    )
+    .await;
     t.shutdown().await;
 }
 
@@ -174,18 +257,30 @@ async fn vp008_no_catalogue() {
         ..Default::default()
     };
     let dir = t.fed.pki.dir().to_owned();
-    let identity = npo_pki::TlsIdentity::from_pem_files(&dir.join("router.pem"), &dir.join("router.key")).unwrap();
-    let client = npo_pki::https_client(npo_pki::client_config(&t.fed.info.ca, Some(&identity)).unwrap());
+    let identity =
+        npo_pki::TlsIdentity::from_pem_files(&dir.join("router.pem"), &dir.join("router.key"))
+            .unwrap();
+    let client =
+        npo_pki::https_client(npo_pki::client_config(&t.fed.info.ca, Some(&identity)).unwrap());
     let vp = npo_router::Vp::new(cfg, npo_tak::TakCache::new(), client);
     let tls = npo_pki::server_config(&identity, Some(&t.fed.info.ca)).unwrap();
     let tcp = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = tcp.local_addr().unwrap();
     let stop = Arc::new(tokio::sync::Notify::new());
     let s2 = stop.clone();
-    let server = tokio::spawn(npo_pki::serve_tls(tcp, tls, npo_router::router(vp), async move {
-        s2.notified().await
-    }));
-    let r = post(&t.consumer, &format!("https://{addr}/vp"), envelope(t.agp(), &diagnosis_request()), &[]).await;
+    let server = tokio::spawn(npo_pki::serve_tls(
+        tcp,
+        tls,
+        npo_router::router(vp),
+        async move { s2.notified().await },
+    ));
+    let r = post(
+        &t.consumer,
+        &format!("https://{addr}/vp"),
+        envelope(t.agp(), &diagnosis_request()),
+        &[],
+    )
+    .await;
     assert_eq!(r.fault_code().as_deref(), Some("VP008"), "{}", r.body);
     stop.notify_one();
     let _ = server.await;
@@ -214,7 +309,10 @@ async fn vp011_internal_listener_and_sender_header_trust() {
         async move {
             let resp = plain.request(req).await.unwrap();
             let status = resp.status().as_u16();
-            let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+            let body = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
             (status, String::from_utf8(body.to_vec()).unwrap())
         }
     };
@@ -222,7 +320,10 @@ async fn vp011_internal_listener_and_sender_header_trust() {
     assert_eq!(status, 200, "{body}");
     npo_riv::xsd::validate_envelope(body.as_bytes()).unwrap();
     let (_, body) = send(vec![]).await;
-    assert!(body.contains("VP002"), "no sender on the internal listener: {body}");
+    assert!(
+        body.contains("VP002"),
+        "no sender on the internal listener: {body}"
+    );
     t.shutdown().await;
 
     // Not on the whitelist: VP011.
@@ -241,7 +342,10 @@ async fn vp011_internal_listener_and_sender_header_trust() {
         .unwrap();
     let resp = plain.request(req).await.unwrap();
     assert_eq!(resp.status().as_u16(), 500);
-    let body = http_body_util::BodyExt::collect(resp.into_body()).await.unwrap().to_bytes();
+    let body = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
     let body = String::from_utf8(body.to_vec()).unwrap();
     assert!(body.contains("VP011"), "{body}");
     npo_riv::xsd::validate_envelope(body.as_bytes()).unwrap();
@@ -253,18 +357,42 @@ async fn vp013_vp014_header_rules_and_correlation_id() {
     let t = start(|_| {}).await;
     let body = envelope(t.agp(), &diagnosis_request());
     // Only the aggregating services may speak for another consumer.
-    expect_fault(&t, body.clone(), &[(ORIGINAL_CONSUMER, "SE2321000016-SOMEONE")], "VP013").await;
+    expect_fault(
+        &t,
+        body.clone(),
+        &[(ORIGINAL_CONSUMER, "SE2321000016-SOMEONE")],
+        "VP013",
+    )
+    .await;
     // A call that already passed this router is a loop.
-    expect_fault(&t, body.clone(), &[(ROUTING_HISTORY, "other-vp,npo-vp-1")], "VP014").await;
+    expect_fault(
+        &t,
+        body.clone(),
+        &[(ROUTING_HISTORY, "other-vp,npo-vp-1")],
+        "VP014",
+    )
+    .await;
 
     // Correlation id: kept when given, created when missing, returned either way.
-    let r = post(&t.consumer, t.router(), body.clone(), &[(CORRELATION_ID, "test-corr-42")]).await;
+    let r = post(
+        &t.consumer,
+        t.router(),
+        body.clone(),
+        &[(CORRELATION_ID, "test-corr-42")],
+    )
+    .await;
     assert_eq!(r.headers[CORRELATION_ID], "test-corr-42");
     let r = post(&t.consumer, t.router(), body.clone(), &[]).await;
     let created = r.headers[CORRELATION_ID].to_str().unwrap();
     assert_eq!(created.len(), 36, "a fresh UUID: {created}");
     // A hostile one is replaced.
-    let r = post(&t.consumer, t.router(), body, &[(CORRELATION_ID, "a b<script>")]).await;
+    let r = post(
+        &t.consumer,
+        t.router(),
+        body,
+        &[(CORRELATION_ID, "a b<script>")],
+    )
+    .await;
     assert_ne!(r.headers[CORRELATION_ID], "a b<script>");
     t.shutdown().await;
 }
@@ -287,14 +415,20 @@ async fn vp015_malformed_oversized_deep_and_dtd_requests() {
         ),
         (
             "deep",
-            npo_riv::soap::request(t.agp(), &format!("{}{}", "<a>".repeat(200), "</a>".repeat(200))),
+            npo_riv::soap::request(
+                t.agp(),
+                &format!("{}{}", "<a>".repeat(200), "</a>".repeat(200)),
+            ),
         ),
         (
             "oversized",
             npo_riv::soap::request(t.agp(), &format!("<a>{}</a>", "x".repeat(100 * 1024))),
         ),
         ("empty", String::new()),
-        ("invalid UTF-8", String::from_utf8_lossy(b"<a>\xff</a>").into_owned() + "\u{0}"),
+        (
+            "invalid UTF-8",
+            String::from_utf8_lossy(b"<a>\xff</a>").into_owned() + "\u{0}",
+        ),
     ];
     for (what, body) in cases {
         let s = expect_fault(&t, body, &[], "VP015").await;
@@ -320,6 +454,12 @@ async fn catalogue_reload_failure_keeps_the_last_good_catalogue() {
     assert!(t.fed.platform.tak.reload(&broken).await.is_err());
     assert_eq!(t.fed.platform.tak.snapshot().unwrap().version, before);
     let direct = t.fed.info.sources[0].hsa_id.clone();
-    let r = post(&t.consumer, t.router(), envelope(&direct, &diagnosis_request()), &[]).await;
+    let r = post(
+        &t.consumer,
+        t.router(),
+        envelope(&direct, &diagnosis_request()),
+        &[],
+    )
+    .await;
     assert_eq!(r.status, 200, "{}", r.body);
 }

@@ -55,9 +55,7 @@ pub fn parse_bool(s: &str, name: &'static str) -> Result<bool> {
 }
 
 pub fn opt_bool(el: &Element, ns: &str, name: &'static str) -> Result<Option<bool>> {
-    opt(el, ns, name)
-        .map(|s| parse_bool(&s, name))
-        .transpose()
+    opt(el, ns, name).map(|s| parse_bool(&s, name)).transpose()
 }
 
 fn all_digits(s: &str) -> bool {
@@ -70,9 +68,7 @@ pub fn is_date(s: &str) -> bool {
         return false;
     }
     let (y, m, d) = (&s[0..2], &s[4..6], &s[6..8]);
-    matches!(y, "19" | "20")
-        && ("01"..="12").contains(&m)
-        && ("01"..="31").contains(&d)
+    matches!(y, "19" | "20") && ("01"..="12").contains(&m) && ("01"..="31").contains(&d)
 }
 
 /// `YYYYMMDDhhmmss` as in the RIV `TimeStampType` pattern.
@@ -167,7 +163,10 @@ impl Cv {
             .opt_text("core:code", self.code.as_deref())
             .opt_text("core:codeSystem", self.code_system.as_deref())
             .opt_text("core:codeSystemName", self.code_system_name.as_deref())
-            .opt_text("core:codeSystemVersion", self.code_system_version.as_deref())
+            .opt_text(
+                "core:codeSystemVersion",
+                self.code_system_version.as_deref(),
+            )
             .opt_text("core:displayName", self.display_name.as_deref())
             .opt_text("core:originalText", self.original_text.as_deref())
             .close(tag);
@@ -287,10 +286,9 @@ impl HealthcareProfessional {
     }
 
     pub fn write(&self, w: &mut XmlWriter, tag: &str) {
-        w.open(tag).text("core:authorTime", &self.author_time).opt_text(
-            "core:healthcareProfessionalHSAId",
-            self.hsa_id.as_deref(),
-        );
+        w.open(tag)
+            .text("core:authorTime", &self.author_time)
+            .opt_text("core:healthcareProfessionalHSAId", self.hsa_id.as_deref());
         w.opt_text("core:healthcareProfessionalName", self.name.as_deref());
         if let Some(c) = &self.role_code {
             c.write(w, "core:healthcareProfessionalRoleCode");
@@ -498,7 +496,10 @@ impl ResultCode {
             "OK" => Ok(ResultCode::Ok),
             "INFO" => Ok(ResultCode::Info),
             "ERROR" => Ok(ResultCode::Error),
-            _ => Err(ContractError::Invalid("resultCode", "not OK, INFO or ERROR")),
+            _ => Err(ContractError::Invalid(
+                "resultCode",
+                "not OK, INFO or ERROR",
+            )),
         }
     }
 }
@@ -537,7 +538,10 @@ impl ResultType {
 
     pub fn parse(el: &Element, ns: &str) -> Result<Self> {
         let error_code = opt(el, ns, "errorCode");
-        if error_code.as_deref().is_some_and(|c| c != "INVALID_REQUEST") {
+        if error_code
+            .as_deref()
+            .is_some_and(|c| c != "INVALID_REQUEST")
+        {
             return Err(ContractError::Invalid("errorCode", "not INVALID_REQUEST"));
         }
         Ok(ResultType {

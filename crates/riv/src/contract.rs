@@ -4,8 +4,8 @@
 
 use crate::common::{ContractError, ItemMeta, Query, ResultType};
 use crate::xml::Element;
-use serde::de::DeserializeOwned;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::fmt::Debug;
 
 /// A response: the items and the optional logical result.

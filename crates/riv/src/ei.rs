@@ -39,7 +39,9 @@ pub struct Engagement {
 
 fn ts(el: &Element, name: &'static str) -> Result<Option<String>, ContractError> {
     match opt(el, CORE_NS, name) {
-        Some(t) if !is_timestamp_ei(&t) => Err(ContractError::Invalid(name, "expected YYYYMMDDhhmmss")),
+        Some(t) if !is_timestamp_ei(&t) => {
+            Err(ContractError::Invalid(name, "expected YYYYMMDDhhmmss"))
+        }
         t => Ok(t),
     }
 }
@@ -74,7 +76,8 @@ impl Engagement {
             service_domain: req(el, ns, "serviceDomain")?.to_owned(),
             categorization: req(el, ns, "categorization")?.to_owned(),
             logical_address: req(el, ns, "logicalAddress")?.to_owned(),
-            business_object_instance_identifier: req(el, ns, "businessObjectInstanceIdentifier")?.to_owned(),
+            business_object_instance_identifier: req(el, ns, "businessObjectInstanceIdentifier")?
+                .to_owned(),
             clinical_process_interest_id: req(el, ns, "clinicalProcessInterestId")?.to_owned(),
             most_recent_content: ts(el, "mostRecentContent")?,
             source_system: req(el, ns, "sourceSystem")?.to_owned(),
@@ -88,13 +91,25 @@ impl Engagement {
     /// Writes with prefix `core:` (declared by the caller).
     pub fn write(&self, w: &mut XmlWriter, tag: &str) {
         w.open(tag)
-            .text("core:registeredResidentIdentification", &self.registered_resident_identification)
+            .text(
+                "core:registeredResidentIdentification",
+                &self.registered_resident_identification,
+            )
             .text("core:serviceDomain", &self.service_domain)
             .text("core:categorization", &self.categorization)
             .text("core:logicalAddress", &self.logical_address)
-            .text("core:businessObjectInstanceIdentifier", &self.business_object_instance_identifier)
-            .text("core:clinicalProcessInterestId", &self.clinical_process_interest_id)
-            .opt_text("core:mostRecentContent", self.most_recent_content.as_deref())
+            .text(
+                "core:businessObjectInstanceIdentifier",
+                &self.business_object_instance_identifier,
+            )
+            .text(
+                "core:clinicalProcessInterestId",
+                &self.clinical_process_interest_id,
+            )
+            .opt_text(
+                "core:mostRecentContent",
+                self.most_recent_content.as_deref(),
+            )
             .text("core:sourceSystem", &self.source_system)
             .opt_text("core:creationTime", self.creation_time.as_deref())
             .opt_text("core:updateTime", self.update_time.as_deref())
@@ -128,7 +143,8 @@ impl UpdateRequest {
                 Ok(EngagementTransaction {
                     delete_flag: parse_bool(req(t, CORE_NS, "deleteFlag")?, "deleteFlag")?,
                     engagement: Engagement::parse(
-                        t.child(CORE_NS, "engagement").ok_or(ContractError::Missing("engagement"))?,
+                        t.child(CORE_NS, "engagement")
+                            .ok_or(ContractError::Missing("engagement"))?,
                     )?,
                 })
             })
@@ -143,7 +159,8 @@ impl UpdateRequest {
         let mut w = XmlWriter::with_capacity(256 + self.transactions.len() * 700);
         w.open_ns("tns:Update", &[("tns", UPDATE_NS), ("core", CORE_NS)]);
         for t in &self.transactions {
-            w.open("tns:engagementTransaction").bool("core:deleteFlag", t.delete_flag);
+            w.open("tns:engagementTransaction")
+                .bool("core:deleteFlag", t.delete_flag);
             t.engagement.write(&mut w, "core:engagement");
             w.close("tns:engagementTransaction");
         }
@@ -204,11 +221,20 @@ impl FindContentRequest {
         let ns = FIND_CONTENT_NS;
         let resident = req(body, ns, "registeredResidentIdentification")?.to_owned();
         if !is_resident_id(&resident) {
-            return Err(ContractError::Invalid("registeredResidentIdentification", "expected 12 digits"));
+            return Err(ContractError::Invalid(
+                "registeredResidentIdentification",
+                "expected 12 digits",
+            ));
         }
         let most_recent_content = opt(body, ns, "mostRecentContent");
-        if most_recent_content.as_deref().is_some_and(|t| !is_timestamp_ei(t)) {
-            return Err(ContractError::Invalid("mostRecentContent", "expected YYYYMMDDhhmmss"));
+        if most_recent_content
+            .as_deref()
+            .is_some_and(|t| !is_timestamp_ei(t))
+        {
+            return Err(ContractError::Invalid(
+                "mostRecentContent",
+                "expected YYYYMMDDhhmmss",
+            ));
         }
         Ok(FindContentRequest {
             registered_resident_identification: resident,
@@ -227,12 +253,21 @@ impl FindContentRequest {
     pub fn write(&self) -> String {
         let mut w = XmlWriter::with_capacity(512);
         w.open_ns("tns:FindContent", &[("tns", FIND_CONTENT_NS)])
-            .text("tns:registeredResidentIdentification", &self.registered_resident_identification)
+            .text(
+                "tns:registeredResidentIdentification",
+                &self.registered_resident_identification,
+            )
             .text("tns:serviceDomain", &self.service_domain)
             .opt_text("tns:categorization", self.categorization.as_deref())
             .opt_text("tns:logicalAddress", self.logical_address.as_deref())
-            .opt_text("tns:businessObjectInstanceIdentifier", self.business_object_instance_identifier.as_deref())
-            .opt_text("tns:clinicalProcessInterestId", self.clinical_process_interest_id.as_deref())
+            .opt_text(
+                "tns:businessObjectInstanceIdentifier",
+                self.business_object_instance_identifier.as_deref(),
+            )
+            .opt_text(
+                "tns:clinicalProcessInterestId",
+                self.clinical_process_interest_id.as_deref(),
+            )
             .opt_text("tns:mostRecentContent", self.most_recent_content.as_deref())
             .opt_text("tns:sourceSystem", self.source_system.as_deref())
             .opt_text("tns:dataController", self.data_controller.as_deref())
@@ -263,7 +298,10 @@ impl FindContentResponse {
 
     pub fn write(&self) -> String {
         let mut w = XmlWriter::with_capacity(256 + self.engagements.len() * 700);
-        w.open_ns("tns:FindContentResponse", &[("tns", FIND_CONTENT_NS), ("core", CORE_NS)]);
+        w.open_ns(
+            "tns:FindContentResponse",
+            &[("tns", FIND_CONTENT_NS), ("core", CORE_NS)],
+        );
         for e in &self.engagements {
             e.write(&mut w, "tns:engagement");
         }

@@ -111,9 +111,15 @@ impl ProcessingStatus {
                 .text("ph:logicalAddress", &r.logical_address)
                 .text("ph:statusCode", r.status.as_str())
                 .bool("ph:isResponseFromCache", false)
-                .bool("ph:isResponseInSynch", r.status == StatusCode::DataFromSource)
+                .bool(
+                    "ph:isResponseInSynch",
+                    r.status == StatusCode::DataFromSource,
+                )
                 .text("ph:lastSuccessfulSynch", &r.last_successful_synch)
-                .opt_text("ph:lastUnsuccessfulSynch", r.last_unsuccessful_synch.as_deref());
+                .opt_text(
+                    "ph:lastUnsuccessfulSynch",
+                    r.last_unsuccessful_synch.as_deref(),
+                );
             if let Some(e) = &r.error {
                 w.open("ph:lastUnsuccessfulSynchError")
                     .text("ph:causingAgent", e.causing_agent.as_str())
@@ -144,7 +150,10 @@ impl ProcessingStatus {
                 Ok(ProcessingStatusRecord {
                     logical_address: req(r, ns, "logicalAddress")?.to_owned(),
                     status,
-                    last_successful_synch: r.child_text(ns, "lastSuccessfulSynch").unwrap_or("").to_owned(),
+                    last_successful_synch: r
+                        .child_text(ns, "lastSuccessfulSynch")
+                        .unwrap_or("")
+                        .to_owned(),
                     last_unsuccessful_synch: opt(r, ns, "lastUnsuccessfulSynch"),
                     error: r
                         .child(ns, "lastUnsuccessfulSynchError")

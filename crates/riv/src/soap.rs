@@ -52,7 +52,11 @@ impl Envelope {
             return None;
         }
         Some(Fault {
-            code: self.body.child_text("", "faultcode").unwrap_or("").to_string(),
+            code: self
+                .body
+                .child_text("", "faultcode")
+                .unwrap_or("")
+                .to_string(),
             string: self
                 .body
                 .child_text("", "faultstring")

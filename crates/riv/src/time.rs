@@ -10,10 +10,15 @@ pub fn now_timestamp() -> String {
 
 /// A UTC instant as `YYYYMMDDhhmmss`, Swedish local time.
 pub fn timestamp(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Stockholm).format("%Y%m%d%H%M%S").to_string()
+    t.with_timezone(&Stockholm)
+        .format("%Y%m%d%H%M%S")
+        .to_string()
 }
 
 /// Today as `YYYYMMDD`, Swedish local time.
 pub fn today() -> String {
-    Utc::now().with_timezone(&Stockholm).format("%Y%m%d").to_string()
+    Utc::now()
+        .with_timezone(&Stockholm)
+        .format("%Y%m%d")
+        .to_string()
 }

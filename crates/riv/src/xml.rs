@@ -7,9 +7,9 @@
 //! `(namespace URI, local name)` with quick-xml's `NsReader`, and the contract modules map it to
 //! typed models with explicit, namespace-checked lookups.
 
+use quick_xml::NsReader;
 use quick_xml::events::Event;
 use quick_xml::name::ResolveResult;
-use quick_xml::NsReader;
 use std::fmt::Write as _;
 
 /// Limits applied to every document read from the network.
@@ -175,7 +175,9 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Element, XmlError> {
                 match stack.last_mut() {
                     Some(el) => el.text.push_str(&s),
                     None if s.trim().is_empty() => {}
-                    None => return Err(XmlError::Malformed("text outside the root element".into())),
+                    None => {
+                        return Err(XmlError::Malformed("text outside the root element".into()));
+                    }
                 }
             }
             Event::GeneralRef(r) => {
@@ -193,22 +195,24 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Element, XmlError> {
                         "apos" => '\'',
                         "quot" => '"',
                         _ => {
-                            return Err(XmlError::Malformed(
-                                "undeclared entity reference".into(),
-                            ));
+                            return Err(XmlError::Malformed("undeclared entity reference".into()));
                         }
                     }
                 };
                 match stack.last_mut() {
                     Some(el) => el.text.push(ch),
-                    None => return Err(XmlError::Malformed("text outside the root element".into())),
+                    None => {
+                        return Err(XmlError::Malformed("text outside the root element".into()));
+                    }
                 }
             }
             Event::CData(c) => {
                 let s = c.decode().map_err(|e| XmlError::Malformed(describe(&e)))?;
                 match stack.last_mut() {
                     Some(el) => el.text.push_str(&s),
-                    None => return Err(XmlError::Malformed("CDATA outside the root element".into())),
+                    None => {
+                        return Err(XmlError::Malformed("CDATA outside the root element".into()));
+                    }
                 }
             }
             Event::DocType(_) => return Err(XmlError::Dtd),
@@ -365,7 +369,10 @@ mod tests {
         let doc = br#"<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "boom">]><x>&e;</x>"#;
         assert_eq!(parse(doc, &lim()), Err(XmlError::Dtd));
         let undeclared = br#"<x>&e;</x>"#;
-        assert!(matches!(parse(undeclared, &lim()), Err(XmlError::Malformed(_))));
+        assert!(matches!(
+            parse(undeclared, &lim()),
+            Err(XmlError::Malformed(_))
+        ));
         let ok = parse(br#"<x>&lt;&amp;&#229;</x>"#, &lim()).unwrap();
         assert_eq!(ok.text, "<&å");
     }
@@ -403,13 +410,19 @@ mod tests {
             b"\xff\xfe",
             b"text",
         ] {
-            assert!(parse(doc, &lim()).is_err(), "{:?}", String::from_utf8_lossy(doc));
+            assert!(
+                parse(doc, &lim()).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(doc)
+            );
         }
     }
 
     #[test]
     fn error_messages_do_not_quote_content() {
-        let err = parse(b"<a>191212121212</b>", &lim()).unwrap_err().to_string();
+        let err = parse(b"<a>191212121212</b>", &lim())
+            .unwrap_err()
+            .to_string();
         assert!(!err.contains("1912"), "{err}");
     }
 
@@ -425,7 +438,9 @@ mod tests {
     #[test]
     fn writer_escapes() {
         let mut w = XmlWriter::new();
-        w.open_ns("p:a", &[("p", "urn:a")]).text("p:b", "<&>").close("p:a");
+        w.open_ns("p:a", &[("p", "urn:a")])
+            .text("p:b", "<&>")
+            .close("p:a");
         let s = w.finish();
         assert_eq!(s, r#"<p:a xmlns:p="urn:a"><p:b>&lt;&amp;&gt;</p:b></p:a>"#);
         let el = parse(s.as_bytes(), &lim()).unwrap();

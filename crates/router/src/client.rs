@@ -34,7 +34,9 @@ pub struct VpClient {
 impl VpClient {
     /// `url` is the router's HTTPS address, e.g. `https://127.0.0.1:8443/vp`.
     pub fn new(url: &str, http: HttpsClient) -> Result<Self, String> {
-        let uri: hyper::Uri = url.parse().map_err(|_| format!("invalid router URL '{url}'"))?;
+        let uri: hyper::Uri = url
+            .parse()
+            .map_err(|_| format!("invalid router URL '{url}'"))?;
         if uri.scheme_str() != Some("https") {
             return Err(format!("router URL '{url}' must be https"));
         }
@@ -53,14 +55,22 @@ impl VpClient {
         body_xml: &str,
         headers: &[(&'static str, &str)],
     ) -> Result<Envelope, CallError> {
-        let mut req = hyper::Request::post(self.uri.clone()).header(header::CONTENT_TYPE, soap::CONTENT_TYPE);
+        let mut req =
+            hyper::Request::post(self.uri.clone()).header(header::CONTENT_TYPE, soap::CONTENT_TYPE);
         for (name, value) in headers {
             req = req.header(*name, *value);
         }
         let req = req
-            .body(Full::new(Bytes::from(soap::request(logical_address, body_xml))))
+            .body(Full::new(Bytes::from(soap::request(
+                logical_address,
+                body_xml,
+            ))))
             .map_err(|_| CallError::Malformed("request headers".into()))?;
-        let resp = self.http.request(req).await.map_err(|_| CallError::Connect)?;
+        let resp = self
+            .http
+            .request(req)
+            .await
+            .map_err(|_| CallError::Connect)?;
         let (parts, body) = resp.into_parts();
         let bytes = Limited::new(body, self.max_response_bytes)
             .collect()
@@ -70,9 +80,9 @@ impl VpClient {
         let envelope = soap::parse_envelope(&bytes, &Limits::default());
         match (parts.status.as_u16(), envelope) {
             (200, Ok(env)) if env.fault().is_none() => Ok(env),
-            (200 | 500, Ok(env)) if env.fault().is_some() => {
-                Err(CallError::Fault(env.fault().unwrap_or_else(|| Fault::server(""))))
-            }
+            (200 | 500, Ok(env)) if env.fault().is_some() => Err(CallError::Fault(
+                env.fault().unwrap_or_else(|| Fault::server("")),
+            )),
             (200 | 500, Err(e)) => Err(CallError::Malformed(e.to_string())),
             (status, _) => Err(CallError::Http(status)),
         }

@@ -58,13 +58,17 @@ impl VpFault {
 
     pub fn text(&self) -> String {
         match self {
-            VpFault::NoSenderId => "No sender id (serialNumber) found in the caller's certificate".into(),
+            VpFault::NoSenderId => {
+                "No sender id (serialNumber) found in the caller's certificate".into()
+            }
             VpFault::NoReceiver => "No receiver (LogicalAddress) found in the message".into(),
             VpFault::NoRouting { receiver, contract } => {
                 format!("No routing found for receiver {receiver} and contract {contract}")
             }
             VpFault::AmbiguousRouting { receiver, contract } => {
-                format!("More than one routing found for receiver {receiver} and contract {contract}")
+                format!(
+                    "More than one routing found for receiver {receiver} and contract {contract}"
+                )
             }
             VpFault::NotAuthorized {
                 consumer,
@@ -76,20 +80,28 @@ impl VpFault {
             VpFault::NoCatalogue => "No service catalogue (TAK) is loaded".into(),
             VpFault::ProducerError(s) => format!("Producer error: {s}"),
             VpFault::NoProducerUrl { receiver, contract } => {
-                format!("No usable producer address for receiver {receiver} and contract {contract}")
+                format!(
+                    "No usable producer address for receiver {receiver} and contract {contract}"
+                )
             }
             VpFault::NotAllowed(s) => format!("Call not allowed: {s}"),
             VpFault::MayNotSetOriginalConsumer(s) => {
                 format!("Sender {s} may not set x-rivta-original-serviceconsumer-hsaid")
             }
-            VpFault::Loop => "Routing loop detected: the call has already passed this router".into(),
+            VpFault::Loop => {
+                "Routing loop detected: the call has already passed this router".into()
+            }
             VpFault::Malformed(s) => format!("Malformed request: {s}"),
         }
     }
 
     pub fn into_response(self, instance: &str, correlation: &str) -> Response {
-        let mut r = SoapFault(Fault::server(format!("{} [{instance}] {}", self.code(), self.text())))
-            .into_response();
+        let mut r = SoapFault(Fault::server(format!(
+            "{} [{instance}] {}",
+            self.code(),
+            self.text()
+        )))
+        .into_response();
         if let Ok(v) = HeaderValue::from_str(correlation) {
             r.headers_mut().insert(crate::CORRELATION_ID, v);
         }

@@ -108,7 +108,14 @@ async fn handle(State(vp): State<Arc<Vp>>, req: Request<Body>) -> Response {
     let started = Instant::now();
     let (parts, body) = req.into_parts();
     let correlation = correlation_id(&parts.headers);
-    let result = route(&vp, &parts.headers, parts.extensions.get::<PeerIdentity>(), body, &correlation).await;
+    let result = route(
+        &vp,
+        &parts.headers,
+        parts.extensions.get::<PeerIdentity>(),
+        body,
+        &correlation,
+    )
+    .await;
     let status = match &result {
         Ok(r) => r.status().as_u16().to_string(),
         Err(f) => f.code().to_string(),
@@ -159,15 +166,24 @@ async fn route(
     let bytes = Limited::new(body, vp.cfg.max_request_bytes)
         .collect()
         .await
-        .map_err(|_| VpFault::Malformed(format!("request body larger than {} bytes", vp.cfg.max_request_bytes)))?
+        .map_err(|_| {
+            VpFault::Malformed(format!(
+                "request body larger than {} bytes",
+                vp.cfg.max_request_bytes
+            ))
+        })?
         .to_bytes();
     let limits = Limits {
         max_bytes: vp.cfg.max_request_bytes,
         max_depth: vp.cfg.max_depth,
         ..Limits::default()
     };
-    let envelope = soap::parse_envelope(&bytes, &limits).map_err(|e| VpFault::Malformed(e.to_string()))?;
-    let receiver = envelope.logical_address().ok_or(VpFault::NoReceiver)?.to_owned();
+    let envelope =
+        soap::parse_envelope(&bytes, &limits).map_err(|e| VpFault::Malformed(e.to_string()))?;
+    let receiver = envelope
+        .logical_address()
+        .ok_or(VpFault::NoReceiver)?
+        .to_owned();
     let contract = envelope.contract_namespace().to_owned();
     drop(envelope);
     let call = Call {
@@ -193,16 +209,18 @@ async fn route(
     // 4. The catalogue: routing, then authorization (the reference platform's order).
     let tak = vp.tak.snapshot().ok_or(VpFault::NoCatalogue)?;
     let today = npo_tak::today();
-    let routing = tak.route(&receiver, &contract, &today).map_err(|e| match e {
-        RouteError::NoRouting => VpFault::NoRouting {
-            receiver: receiver.clone(),
-            contract: contract.clone(),
-        },
-        RouteError::Ambiguous => VpFault::AmbiguousRouting {
-            receiver: receiver.clone(),
-            contract: contract.clone(),
-        },
-    })?;
+    let routing = tak
+        .route(&receiver, &contract, &today)
+        .map_err(|e| match e {
+            RouteError::NoRouting => VpFault::NoRouting {
+                receiver: receiver.clone(),
+                contract: contract.clone(),
+            },
+            RouteError::Ambiguous => VpFault::AmbiguousRouting {
+                receiver: receiver.clone(),
+                contract: contract.clone(),
+            },
+        })?;
     if !tak.is_authorized(&sender, &receiver, &contract, &today) {
         return Err(VpFault::NotAuthorized {
             consumer: sender.clone(),
@@ -265,7 +283,9 @@ async fn route(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("xml"));
-    if !(parts.status == StatusCode::OK || parts.status == StatusCode::INTERNAL_SERVER_ERROR) || !is_xml {
+    if !(parts.status == StatusCode::OK || parts.status == StatusCode::INTERNAL_SERVER_ERROR)
+        || !is_xml
+    {
         return Err(VpFault::ProducerError(format!(
             "the producer answered HTTP {} without a SOAP message",
             parts.status.as_u16()
@@ -273,17 +293,23 @@ async fn route(
     }
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = parts.status;
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(soap::CONTENT_TYPE));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(soap::CONTENT_TYPE),
+    );
     if let Some(v) = parts.headers.get(header::CACHE_CONTROL) {
-        response.headers_mut().insert(header::CACHE_CONTROL, v.clone());
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, v.clone());
     }
     Ok(response)
 }
 
 fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
 /// The caller's correlation id if it is sane (1–64 of `[A-Za-z0-9._-]`), else a new one.
@@ -292,7 +318,8 @@ fn correlation_id(headers: &HeaderMap) -> String {
         .filter(|c| {
             !c.is_empty()
                 && c.len() <= 64
-                && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+                && c.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
         })
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::new_v4().to_string())

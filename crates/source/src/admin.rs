@@ -15,7 +15,9 @@ fn problem(status: StatusCode, message: impl Into<String>) -> Response {
 }
 
 fn authorized(source: &SourceSystem, peer: &PeerIdentity) -> bool {
-    peer.hsa_id.as_ref().is_some_and(|h| source.cfg.admin_hsa_ids.contains(h))
+    peer.hsa_id
+        .as_ref()
+        .is_some_and(|h| source.cfg.admin_hsa_ids.contains(h))
 }
 
 fn forbidden() -> Response {
@@ -25,10 +27,15 @@ fn forbidden() -> Response {
 fn error(e: SourceError) -> Response {
     match e {
         SourceError::Invalid(m) => problem(StatusCode::BAD_REQUEST, m),
-        SourceError::UnknownContract(c) => problem(StatusCode::NOT_FOUND, format!("no contract named {c}")),
+        SourceError::UnknownContract(c) => {
+            problem(StatusCode::NOT_FOUND, format!("no contract named {c}"))
+        }
         SourceError::Store(e) => {
             tracing::error!(error = %e, "admin: store unavailable");
-            problem(StatusCode::SERVICE_UNAVAILABLE, "the record store is unavailable")
+            problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the record store is unavailable",
+            )
         }
     }
 }

@@ -101,21 +101,29 @@ impl SourceSystem {
             cfg,
             db,
             vp,
-            services: contracts().into_iter().map(|s| (s.namespace(), s)).collect(),
+            services: contracts()
+                .into_iter()
+                .map(|s| (s.namespace(), s))
+                .collect(),
             dirty: Notify::new(),
         })
     }
 
     pub(crate) fn service_named(&self, name: &str) -> Option<&dyn ContractService> {
-        self.services.values().find(|s| s.name() == name).map(|s| &**s)
+        self.services
+            .values()
+            .find(|s| s.name() == name)
+            .map(|s| &**s)
     }
 
     /// How many records this source system holds.
     pub async fn record_count(&self) -> Result<i64, SourceError> {
-        let (n,): (i64,) = npo_store::sqlx::query_as("SELECT COUNT(*) FROM source_records WHERE source_hsa_id = $1")
-            .bind(&self.cfg.hsa_id)
-            .fetch_one(&self.db.pool)
-            .await?;
+        let (n,): (i64,) = npo_store::sqlx::query_as(
+            "SELECT COUNT(*) FROM source_records WHERE source_hsa_id = $1",
+        )
+        .bind(&self.cfg.hsa_id)
+        .fetch_one(&self.db.pool)
+        .await?;
         Ok(n)
     }
 
@@ -130,7 +138,11 @@ impl SourceSystem {
                     1
                 }
             };
-            let wait = if pending > 0 { retry } else { Duration::from_secs(3600) };
+            let wait = if pending > 0 {
+                retry
+            } else {
+                Duration::from_secs(3600)
+            };
             tokio::select! {
                 _ = stop.cancelled() => return,
                 _ = self.dirty.notified() => {}

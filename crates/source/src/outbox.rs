@@ -1,7 +1,10 @@
 //! Delivering queued engagement-index updates through the router.
 
 use crate::SourceSystem;
-use npo_riv::ei::{Engagement, EngagementTransaction, MAX_TRANSACTIONS, UpdateRequest, UpdateResponse, is_resident_id};
+use npo_riv::ei::{
+    Engagement, EngagementTransaction, MAX_TRANSACTIONS, UpdateRequest, UpdateResponse,
+    is_resident_id,
+};
 use npo_router::CallError;
 use npo_store::sqlx;
 use std::collections::{BTreeMap, BTreeSet};
@@ -51,7 +54,11 @@ impl SourceSystem {
                 }
                 if !transactions.is_empty() {
                     let env = vp
-                        .call(&self.cfg.ei_logical_address, &UpdateRequest { transactions }.write(), &[])
+                        .call(
+                            &self.cfg.ei_logical_address,
+                            &UpdateRequest { transactions }.write(),
+                            &[],
+                        )
                         .await?;
                     match UpdateResponse::parse(&env.body) {
                         Ok(r) if r.result_code != "ERROR" => {}

@@ -1,7 +1,7 @@
 //! The source system's record table.
 
-use npo_store::sqlx::{self, Any, Transaction};
 use npo_store::Db;
+use npo_store::sqlx::{self, Any, Transaction};
 
 pub struct RecordRow<'a> {
     pub namespace: &'a str,
@@ -14,7 +14,11 @@ pub struct RecordRow<'a> {
     pub payload: &'a str,
 }
 
-pub async fn upsert(tx: &mut Transaction<'_, Any>, source: &str, r: &RecordRow<'_>) -> Result<(), sqlx::Error> {
+pub async fn upsert(
+    tx: &mut Transaction<'_, Any>,
+    source: &str,
+    r: &RecordRow<'_>,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO source_records (source_hsa_id, contract_namespace, document_id, patient_id, care_unit_hsa_id, \
          care_giver_hsa_id, filter_time, registration_time, payload) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \

@@ -2,7 +2,9 @@
 //! diagnoses for the given patients at this source system's care units.
 
 use crate::{SourceConfig, SourceError, SourceSystem};
-use npo_riv::common::{Cv, HealthcareProfessional, LegalAuthenticator, PatientSummaryHeader, PersonId};
+use npo_riv::common::{
+    Cv, HealthcareProfessional, LegalAuthenticator, PatientSummaryHeader, PersonId,
+};
 use npo_riv::contracts::care_documentation_v2::{CareDocumentation, ClinicalDocumentNote};
 use npo_riv::contracts::diagnosis_v2::{Diagnosis, DiagnosisBody, ICD10_SE};
 use npo_riv::contracts::{GetCareDocumentationV2, GetDiagnosisV2};
@@ -21,12 +23,36 @@ const DIAGNOSES: &[(&str, &str)] = &[
 ];
 
 const NOTES: &[(&str, &str, &str)] = &[
-    ("bes", "Besöksanteckning", "Patienten kommer på planerat återbesök. Mår bra, inga nya besvär. Blodtryck 132/84. Fortsatt behandling enligt plan."),
-    ("utr", "Utredning", "Remitterad för utredning av trötthet. Labprover tagna: Hb, CRP, TSH, glukos. Återkommer med svar."),
-    ("atb", "Åtgärd/Behandling", "Omläggning av sår på vänster underben. Rent sår, ingen rodnad. Ny omläggning om tre dagar."),
-    ("sam", "Sammanfattning", "Sammanfattning av vårdtillfället: inlagd för pneumoni, behandlad med antibiotika intravenöst, förbättrad och utskriven till hemmet."),
-    ("ins", "Inskrivning", "Inskrivning i hemsjukvården. Patienten bor ensam, behöver hjälp med läkemedelshantering."),
-    ("slu", "Slutanteckning", "Avslutad kontakt. Patienten har uppnått målen för rehabiliteringen."),
+    (
+        "bes",
+        "Besöksanteckning",
+        "Patienten kommer på planerat återbesök. Mår bra, inga nya besvär. Blodtryck 132/84. Fortsatt behandling enligt plan.",
+    ),
+    (
+        "utr",
+        "Utredning",
+        "Remitterad för utredning av trötthet. Labprover tagna: Hb, CRP, TSH, glukos. Återkommer med svar.",
+    ),
+    (
+        "atb",
+        "Åtgärd/Behandling",
+        "Omläggning av sår på vänster underben. Rent sår, ingen rodnad. Ny omläggning om tre dagar.",
+    ),
+    (
+        "sam",
+        "Sammanfattning",
+        "Sammanfattning av vårdtillfället: inlagd för pneumoni, behandlad med antibiotika intravenöst, förbättrad och utskriven till hemmet.",
+    ),
+    (
+        "ins",
+        "Inskrivning",
+        "Inskrivning i hemsjukvården. Patienten bor ensam, behöver hjälp med läkemedelshantering.",
+    ),
+    (
+        "slu",
+        "Slutanteckning",
+        "Avslutad kontakt. Patienten har uppnått målen för rehabiliteringen.",
+    ),
 ];
 
 /// A deterministic pseudo-random stream (SplitMix64): the same seed always gives the same data.
@@ -34,7 +60,9 @@ struct Rng(u64);
 
 impl Rng {
     fn new(seed: &str) -> Self {
-        Rng(seed.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)))
+        Rng(seed.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        }))
     }
     fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -59,9 +87,21 @@ fn timestamp(rng: &mut Rng, year_from: u32) -> String {
     )
 }
 
-fn header(cfg: &SourceConfig, rng: &mut Rng, id: String, patient: &str, time: String) -> PatientSummaryHeader {
+fn header(
+    cfg: &SourceConfig,
+    rng: &mut Rng,
+    id: String,
+    patient: &str,
+    time: String,
+) -> PatientSummaryHeader {
     let unit = &cfg.care_units[rng.below(cfg.care_units.len())];
-    let staff = ["Anna Lind", "Erik Holm", "Sara Berg", "Johan Ek", "Maria Sjö"];
+    let staff = [
+        "Anna Lind",
+        "Erik Holm",
+        "Sara Berg",
+        "Johan Ek",
+        "Maria Sjö",
+    ];
     let who = staff[rng.below(staff.len())];
     PatientSummaryHeader {
         document_id: id,
@@ -71,7 +111,14 @@ fn header(cfg: &SourceConfig, rng: &mut Rng, id: String, patient: &str, time: St
         patient_id: PersonId::personnummer(patient),
         accountable: HealthcareProfessional {
             author_time: time.clone(),
-            hsa_id: Some(format!("{}-P{:03}", cfg.care_giver_hsa_id.split('-').next().unwrap_or("SE0000000000"), rng.below(900) + 100)),
+            hsa_id: Some(format!(
+                "{}-P{:03}",
+                cfg.care_giver_hsa_id
+                    .split('-')
+                    .next()
+                    .unwrap_or("SE0000000000"),
+                rng.below(900) + 100
+            )),
             name: Some(who.into()),
             role_code: None,
             org_unit: Some(npo_riv::common::OrgUnit {
@@ -98,7 +145,10 @@ fn header(cfg: &SourceConfig, rng: &mut Rng, id: String, patient: &str, time: St
 }
 
 /// The demo notes and diagnoses of `patients` at this source system.
-pub fn records(cfg: &SourceConfig, patients: &[String]) -> (Vec<CareDocumentation>, Vec<Diagnosis>) {
+pub fn records(
+    cfg: &SourceConfig,
+    patients: &[String],
+) -> (Vec<CareDocumentation>, Vec<Diagnosis>) {
     let mut notes = Vec::new();
     let mut diagnoses = Vec::new();
     if cfg.care_units.is_empty() {
@@ -110,7 +160,13 @@ pub fn records(cfg: &SourceConfig, patients: &[String]) -> (Vec<CareDocumentatio
             let (code, title, text) = NOTES[rng.below(NOTES.len())];
             let time = timestamp(&mut rng, 2022);
             notes.push(CareDocumentation {
-                header: header(cfg, &mut rng, format!("{}-voo-{patient}-{n}", cfg.hsa_id), patient, time),
+                header: header(
+                    cfg,
+                    &mut rng,
+                    format!("{}-voo-{patient}-{n}", cfg.hsa_id),
+                    patient,
+                    time,
+                ),
                 note: ClinicalDocumentNote {
                     note_code: Some(code.into()),
                     type_code: None,
@@ -125,7 +181,13 @@ pub fn records(cfg: &SourceConfig, patients: &[String]) -> (Vec<CareDocumentatio
             let (code, name) = DIAGNOSES[rng.below(DIAGNOSES.len())];
             let time = timestamp(&mut rng, 2020);
             diagnoses.push(Diagnosis {
-                header: header(cfg, &mut rng, format!("{}-dia-{patient}-{n}", cfg.hsa_id), patient, time.clone()),
+                header: header(
+                    cfg,
+                    &mut rng,
+                    format!("{}-dia-{patient}-{n}", cfg.hsa_id),
+                    patient,
+                    time.clone(),
+                ),
                 body: DiagnosisBody {
                     type_of_diagnosis: if n == 0 { "Huvuddiagnos" } else { "Bidiagnos" }.into(),
                     chronic: Some(matches!(code, "I10" | "E11.9" | "J45.9" | "I48.9")),

@@ -29,8 +29,12 @@ pub trait ContractService: Send + Sync {
         body: &'a Element,
     ) -> BoxFuture<'a, Result<String, Fault>>;
     /// Creates or replaces a record given as JSON (the admin API).
-    fn put_json<'a>(&'a self, source: &'a SourceSystem, document_id: &'a str, json: &'a [u8])
-    -> BoxFuture<'a, Result<(), SourceError>>;
+    fn put_json<'a>(
+        &'a self,
+        source: &'a SourceSystem,
+        document_id: &'a str,
+        json: &'a [u8],
+    ) -> BoxFuture<'a, Result<(), SourceError>>;
 }
 
 /// Contract `C`, served from the record table.
@@ -80,22 +84,37 @@ impl<C: Contract> ContractService for Served<C> {
         Box::pin(async move {
             let item: C::Item = serde_json::from_slice(json).map_err(|e| {
                 // serde_json quotes the offending value only for some errors; keep position only.
-                SourceError::Invalid(format!("not a {} record (line {}, column {})", C::NAME, e.line(), e.column()))
+                SourceError::Invalid(format!(
+                    "not a {} record (line {}, column {})",
+                    C::NAME,
+                    e.line(),
+                    e.column()
+                ))
             })?;
             if C::meta(&item).document_id != document_id {
-                return Err(SourceError::Invalid("documentId differs from the address".into()));
+                return Err(SourceError::Invalid(
+                    "documentId differs from the address".into(),
+                ));
             }
             source.put::<C>(&item).await
         })
     }
 }
 
-async fn answer<C: Contract>(source: &SourceSystem, logical_address: &str, body: &Element) -> Result<String, Fault> {
+async fn answer<C: Contract>(
+    source: &SourceSystem,
+    logical_address: &str,
+    body: &Element,
+) -> Result<String, Fault> {
     let log_id = uuid::Uuid::new_v4().to_string();
     let req = C::parse_request(body).map_err(|e| Fault::client(format!("Invalid request: {e}")))?;
     let query = C::query(&req);
     // The contract's rule: a sourceSystemHSAId filter must name the addressed system.
-    if query.source_system_id.as_deref().is_some_and(|s| s != logical_address) {
+    if query
+        .source_system_id
+        .as_deref()
+        .is_some_and(|s| s != logical_address)
+    {
         return Ok(C::write_response(&ContractResponse {
             items: Vec::new(),
             result: Some(ResultType::invalid_request(
@@ -104,13 +123,24 @@ async fn answer<C: Contract>(source: &SourceSystem, logical_address: &str, body:
             )),
         }));
     }
-    let period = query.period.as_ref().map(|p| (p.start.as_str(), p.end.as_str()));
-    let payloads = records::for_patient(&source.db, &source.cfg.hsa_id, C::NAMESPACE, &query.patient_id.id, period)
-        .await
-        .map_err(|e| {
-            tracing::error!(%log_id, error = %e, "source store unavailable");
-            Fault::server(format!("The source system could not read its records; log id {log_id}"))
-        })?;
+    let period = query
+        .period
+        .as_ref()
+        .map(|p| (p.start.as_str(), p.end.as_str()));
+    let payloads = records::for_patient(
+        &source.db,
+        &source.cfg.hsa_id,
+        C::NAMESPACE,
+        &query.patient_id.id,
+        period,
+    )
+    .await
+    .map_err(|e| {
+        tracing::error!(%log_id, error = %e, "source store unavailable");
+        Fault::server(format!(
+            "The source system could not read its records; log id {log_id}"
+        ))
+    })?;
     let mut items = Vec::with_capacity(payloads.len());
     for p in payloads {
         match serde_json::from_str::<C::Item>(&p) {
@@ -118,7 +148,9 @@ async fn answer<C: Contract>(source: &SourceSystem, logical_address: &str, body:
             Ok(_) => {}
             Err(e) => {
                 tracing::error!(%log_id, error = %e, "unreadable stored record");
-                return Err(Fault::server(format!("The source system holds an unreadable record; log id {log_id}")));
+                return Err(Fault::server(format!(
+                    "The source system holds an unreadable record; log id {log_id}"
+                )));
             }
         }
     }
@@ -134,10 +166,14 @@ impl SourceSystem {
     pub async fn put<C: Contract>(&self, item: &C::Item) -> Result<(), SourceError> {
         let meta = C::meta(item);
         if meta.source_system != self.cfg.hsa_id {
-            return Err(SourceError::Invalid("sourceSystemHSAId is not this source system".into()));
+            return Err(SourceError::Invalid(
+                "sourceSystemHSAId is not this source system".into(),
+            ));
         }
         if meta.document_id.is_empty() || meta.patient_id.id.is_empty() {
-            return Err(SourceError::Invalid("documentId and patientId are required".into()));
+            return Err(SourceError::Invalid(
+                "documentId and patientId are required".into(),
+            ));
         }
         if !is_timestamp(meta.registration_time) || !is_timestamp(C::filter_time(item)) {
             return Err(SourceError::Invalid("times must be YYYYMMDDhhmmss".into()));
@@ -150,7 +186,8 @@ impl SourceSystem {
         let el = xml::parse(written.as_bytes(), &Limits::default())
             .map_err(|e| SourceError::Invalid(e.to_string()))?;
         C::parse_response(&el).map_err(|e| SourceError::Invalid(e.to_string()))?;
-        let payload = serde_json::to_string(item).map_err(|e| SourceError::Invalid(e.to_string()))?;
+        let payload =
+            serde_json::to_string(item).map_err(|e| SourceError::Invalid(e.to_string()))?;
         let mut tx = self.db.pool.begin().await?;
         records::upsert(
             &mut tx,
@@ -167,7 +204,8 @@ impl SourceSystem {
             },
         )
         .await?;
-        records::queue_engagement(&mut tx, &self.cfg.hsa_id, C::NAMESPACE, &meta.patient_id.id).await?;
+        records::queue_engagement(&mut tx, &self.cfg.hsa_id, C::NAMESPACE, &meta.patient_id.id)
+            .await?;
         tx.commit().await?;
         self.dirty.notify_one();
         Ok(())
@@ -176,7 +214,9 @@ impl SourceSystem {
     /// Deletes a record of the contract with `namespace`; false if there was none.
     pub async fn delete(&self, namespace: &str, document_id: &str) -> Result<bool, SourceError> {
         let mut tx = self.db.pool.begin().await?;
-        let Some(patient) = records::delete(&mut tx, &self.cfg.hsa_id, namespace, document_id).await? else {
+        let Some(patient) =
+            records::delete(&mut tx, &self.cfg.hsa_id, namespace, document_id).await?
+        else {
             return Ok(false);
         };
         records::queue_engagement(&mut tx, &self.cfg.hsa_id, namespace, &patient).await?;
@@ -194,23 +234,33 @@ pub async fn handle(
 ) -> Response {
     let allowed = &source.cfg.allowed_callers;
     if !allowed.is_empty() && !peer.hsa_id.as_ref().is_some_and(|h| allowed.contains(h)) {
-        return SoapFault(Fault::client("This source system is reached through the service platform only"))
-            .into_response();
+        return SoapFault(Fault::client(
+            "This source system is reached through the service platform only",
+        ))
+        .into_response();
     }
     let envelope = match soap::parse_envelope(&body, &Limits::default()) {
         Ok(e) => e,
-        Err(e) => return SoapFault(Fault::client(format!("Malformed request: {e}"))).into_response(),
+        Err(e) => {
+            return SoapFault(Fault::client(format!("Malformed request: {e}"))).into_response();
+        }
     };
     let Some(logical_address) = envelope.logical_address() else {
         return SoapFault(Fault::client("LogicalAddress header is missing")).into_response();
     };
     let Some(service) = source.services.get(envelope.contract_namespace()) else {
-        return SoapFault(Fault::client("This source system does not serve that contract")).into_response();
+        return SoapFault(Fault::client(
+            "This source system does not serve that contract",
+        ))
+        .into_response();
     };
     if source.cfg.answer_delay_ms > 0 {
         tokio::time::sleep(Duration::from_millis(source.cfg.answer_delay_ms)).await;
     }
-    match service.answer(&source, logical_address, &envelope.body).await {
+    match service
+        .answer(&source, logical_address, &envelope.body)
+        .await
+    {
         Ok(body) => Soap(soap::envelope("", &body)).into_response(),
         Err(f) => SoapFault(f).into_response(),
     }

@@ -84,8 +84,8 @@ impl Drop for TestDb {
                         let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
                             "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
                         )))
-                            .execute(&mut conn)
-                            .await;
+                        .execute(&mut conn)
+                        .await;
                         let _ = conn.close().await;
                     }
                 });

@@ -49,7 +49,11 @@ impl Snapshot {
             authorizations
                 .entry((a.consumer_hsa_id.clone(), a.contract_namespace.clone()))
                 .or_default()
-                .push((a.logical_address.clone(), a.from_date.clone(), a.to_date.clone()));
+                .push((
+                    a.logical_address.clone(),
+                    a.from_date.clone(),
+                    a.to_date.clone(),
+                ));
         }
         Snapshot {
             version,
@@ -87,7 +91,12 @@ impl Snapshot {
 
     /// The routing for a call of `contract` to `address` on `today` (`YYYY-MM-DD`): exact
     /// address first, then up the HSA tree, then `*`; only entries valid today count.
-    pub fn route(&self, address: &str, contract: &str, today: &str) -> Result<&Routing, RouteError> {
+    pub fn route(
+        &self,
+        address: &str,
+        contract: &str,
+        today: &str,
+    ) -> Result<&Routing, RouteError> {
         let mut key = (String::new(), contract.to_owned());
         for candidate in self.candidates(address) {
             key.0.clear();
@@ -109,7 +118,13 @@ impl Snapshot {
 
     /// Whether `consumer` may call `contract` at `address` on `today`: an authorization for
     /// the address, one of its HSA ancestors, or `*`, valid today.
-    pub fn is_authorized(&self, consumer: &str, address: &str, contract: &str, today: &str) -> bool {
+    pub fn is_authorized(
+        &self,
+        consumer: &str,
+        address: &str,
+        contract: &str,
+        today: &str,
+    ) -> bool {
         let Some(grants) = self
             .authorizations
             .get(&(consumer.to_owned(), contract.to_owned()))
@@ -244,7 +259,10 @@ mod tests {
         assert_eq!(s.route("SUB", NS, d).unwrap().url, "https://unit");
         assert_eq!(s.route("CG", NS, d).unwrap().url, "https://cg");
         assert_eq!(s.route("OTHER", NS, d).unwrap().url, "https://any");
-        assert_eq!(s.route("UNIT", "urn:riv:other:1", d), Err(RouteError::NoRouting));
+        assert_eq!(
+            s.route("UNIT", "urn:riv:other:1", d),
+            Err(RouteError::NoRouting)
+        );
     }
 
     #[test]

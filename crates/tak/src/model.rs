@@ -116,9 +116,7 @@ pub fn is_logical_address(s: &str) -> bool {
 }
 
 fn is_url(s: &str) -> bool {
-    s.starts_with("https://")
-        && s.len() > 8
-        && !s.chars().any(char::is_whitespace)
+    s.starts_with("https://") && s.len() > 8 && !s.chars().any(char::is_whitespace)
 }
 
 impl Catalogue {
@@ -163,18 +161,54 @@ impl Catalogue {
             if !is_url(&r.url) {
                 return Err(InvalidCatalogue::Url(r.id.clone()));
             }
-            reference("routing", &r.id, "logical address", &r.logical_address, &addresses)?;
-            reference("routing", &r.id, "contract", &r.contract_namespace, &contracts)?;
-            reference("routing", &r.id, "component", &r.component_hsa_id, &components)?;
+            reference(
+                "routing",
+                &r.id,
+                "logical address",
+                &r.logical_address,
+                &addresses,
+            )?;
+            reference(
+                "routing",
+                &r.id,
+                "contract",
+                &r.contract_namespace,
+                &contracts,
+            )?;
+            reference(
+                "routing",
+                &r.id,
+                "component",
+                &r.component_hsa_id,
+                &components,
+            )?;
         }
         for a in &self.authorizations {
             if !ids.insert(a.id.as_str()) {
                 return Err(dup("id", &a.id));
             }
             check_period("authorization", &a.id, &a.from_date, &a.to_date)?;
-            reference("authorization", &a.id, "component", &a.consumer_hsa_id, &components)?;
-            reference("authorization", &a.id, "logical address", &a.logical_address, &addresses)?;
-            reference("authorization", &a.id, "contract", &a.contract_namespace, &contracts)?;
+            reference(
+                "authorization",
+                &a.id,
+                "component",
+                &a.consumer_hsa_id,
+                &components,
+            )?;
+            reference(
+                "authorization",
+                &a.id,
+                "logical address",
+                &a.logical_address,
+                &addresses,
+            )?;
+            reference(
+                "authorization",
+                &a.id,
+                "contract",
+                &a.contract_namespace,
+                &contracts,
+            )?;
         }
         let mut nodes = HashSet::new();
         for n in &self.hsa_tree {
@@ -198,7 +232,12 @@ fn dup(what: &'static str, value: &str) -> InvalidCatalogue {
     }
 }
 
-fn check_period(kind: &'static str, id: &str, from: &str, to: &str) -> Result<(), InvalidCatalogue> {
+fn check_period(
+    kind: &'static str,
+    id: &str,
+    from: &str,
+    to: &str,
+) -> Result<(), InvalidCatalogue> {
     for (what, v) in [("from_date", from), ("to_date", to)] {
         if !is_iso_date(v) {
             return Err(InvalidCatalogue::Date {
@@ -247,11 +286,23 @@ impl Catalogue {
                 }
             }
         }
-        upsert(&mut self.contracts, other.contracts, |a, b| a.namespace == b.namespace);
-        upsert(&mut self.components, other.components, |a, b| a.hsa_id == b.hsa_id);
-        upsert(&mut self.logical_addresses, other.logical_addresses, |a, b| a.hsa_id == b.hsa_id);
+        upsert(&mut self.contracts, other.contracts, |a, b| {
+            a.namespace == b.namespace
+        });
+        upsert(&mut self.components, other.components, |a, b| {
+            a.hsa_id == b.hsa_id
+        });
+        upsert(
+            &mut self.logical_addresses,
+            other.logical_addresses,
+            |a, b| a.hsa_id == b.hsa_id,
+        );
         upsert(&mut self.routings, other.routings, |a, b| a.id == b.id);
-        upsert(&mut self.authorizations, other.authorizations, |a, b| a.id == b.id);
-        upsert(&mut self.hsa_tree, other.hsa_tree, |a, b| a.hsa_id == b.hsa_id);
+        upsert(&mut self.authorizations, other.authorizations, |a, b| {
+            a.id == b.id
+        });
+        upsert(&mut self.hsa_tree, other.hsa_tree, |a, b| {
+            a.hsa_id == b.hsa_id
+        });
     }
 }

@@ -151,7 +151,11 @@ impl TakStore {
     }
 
     /// Replaces the catalogue if its version is still `expected` (when given).
-    async fn replace_at(&self, catalogue: &Catalogue, expected: Option<i64>) -> Result<(), TakError> {
+    async fn replace_at(
+        &self,
+        catalogue: &Catalogue,
+        expected: Option<i64>,
+    ) -> Result<(), TakError> {
         catalogue.validate()?;
         let mut tx = self.db.pool.begin().await?;
         for table in [
@@ -197,10 +201,12 @@ impl TakStore {
 async fn bump(tx: &mut Transaction<'_, Any>, expected: Option<i64>) -> Result<bool, sqlx::Error> {
     let done = match expected {
         Some(v) => {
-            sqlx::query("UPDATE tak_version SET version = version + 1 WHERE id = 1 AND version = $1")
-                .bind(v)
-                .execute(&mut **tx)
-                .await?
+            sqlx::query(
+                "UPDATE tak_version SET version = version + 1 WHERE id = 1 AND version = $1",
+            )
+            .bind(v)
+            .execute(&mut **tx)
+            .await?
         }
         None => {
             sqlx::query("UPDATE tak_version SET version = version + 1 WHERE id = 1")

@@ -107,7 +107,12 @@ impl Reply {
 }
 
 /// POSTs `body` to `url` and, for SOAP answers, validates them against the official schemas.
-pub async fn post(client: &HttpsClient, url: &str, body: impl Into<Bytes>, headers: &[(&str, &str)]) -> Reply {
+pub async fn post(
+    client: &HttpsClient,
+    url: &str,
+    body: impl Into<Bytes>,
+    headers: &[(&str, &str)],
+) -> Reply {
     let mut req = hyper::Request::post(url).header("content-type", soap::CONTENT_TYPE);
     for (k, v) in headers {
         req = req.header(*k, *v);
@@ -128,10 +133,11 @@ pub async fn post(client: &HttpsClient, url: &str, body: impl Into<Bytes>, heade
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("xml"));
-    if is_xml {
-        if let Err(e) = npo_riv::xsd::validate_envelope(reply.body.as_bytes()) {
-            panic!("npo wrote a message that does not validate: {e}\n{}", reply.body);
-        }
+    if is_xml && let Err(e) = npo_riv::xsd::validate_envelope(reply.body.as_bytes()) {
+        panic!(
+            "npo wrote a message that does not validate: {e}\n{}",
+            reply.body
+        );
     }
     reply
 }

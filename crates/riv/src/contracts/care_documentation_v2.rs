@@ -38,10 +38,27 @@ pub const TYPE_CODES: &[(&str, &str)] = &[
     ("ovr", "Övrigt"),
 ];
 const MEDIA_TYPES: &[&str] = &[
-    "application/dicom", "application/msword", "application/pdf", "audio/basic",
-    "audio/k32adpcm", "audio/mpeg", "image/g3fax", "image/gif", "image/jpeg", "image/png",
-    "image/tiff", "model/vrml", "multipart/x-hl7-cda-level1", "text/html", "text/plain",
-    "text/rtf", "text/sgml", "text/x-hl7-ft", "text/xml", "video/mpeg", "video/x-avi",
+    "application/dicom",
+    "application/msword",
+    "application/pdf",
+    "audio/basic",
+    "audio/k32adpcm",
+    "audio/mpeg",
+    "image/g3fax",
+    "image/gif",
+    "image/jpeg",
+    "image/png",
+    "image/tiff",
+    "model/vrml",
+    "multipart/x-hl7-cda-level1",
+    "text/html",
+    "text/plain",
+    "text/rtf",
+    "text/sgml",
+    "text/x-hl7-ft",
+    "text/xml",
+    "video/mpeg",
+    "video/x-avi",
 ];
 
 const SPELLING: QuerySpelling = QuerySpelling {
@@ -93,9 +110,15 @@ pub struct DissentingOpinion {
     pub person_name: String,
 }
 
-fn check_enum(v: Option<String>, allowed: &[&str], name: &'static str) -> Result<Option<String>, ContractError> {
+fn check_enum(
+    v: Option<String>,
+    allowed: &[&str],
+    name: &'static str,
+) -> Result<Option<String>, ContractError> {
     match v {
-        Some(s) if !allowed.contains(&s.as_str()) => Err(ContractError::Invalid(name, "not an allowed code")),
+        Some(s) if !allowed.contains(&s.as_str()) => {
+            Err(ContractError::Invalid(name, "not an allowed code"))
+        }
         v => Ok(v),
     }
 }
@@ -106,16 +129,28 @@ impl ClinicalDocumentNote {
         let notes: Vec<&str> = NOTE_CODES.iter().map(|(c, _)| *c).collect();
         let types: Vec<&str> = TYPE_CODES.iter().map(|(c, _)| *c).collect();
         Ok(ClinicalDocumentNote {
-            note_code: check_enum(opt(el, ns, "clinicalDocumentNoteCode"), &notes, "clinicalDocumentNoteCode")?,
-            type_code: check_enum(opt(el, ns, "clinicalDocumentTypeCode"), &types, "clinicalDocumentTypeCode")?,
+            note_code: check_enum(
+                opt(el, ns, "clinicalDocumentNoteCode"),
+                &notes,
+                "clinicalDocumentNoteCode",
+            )?,
+            type_code: check_enum(
+                opt(el, ns, "clinicalDocumentTypeCode"),
+                &types,
+                "clinicalDocumentTypeCode",
+            )?,
             title: opt(el, ns, "clinicalDocumentNoteTitle"),
             text: opt(el, ns, "clinicalDocumentNoteText"),
             multimedia: el
                 .child(ns, "multimediaEntry")
                 .map(|m| {
                     Ok::<_, ContractError>(Multimedia {
-                        media_type: check_enum(Some(req(m, ns, "mediaType")?.to_owned()), MEDIA_TYPES, "mediaType")?
-                            .unwrap_or_default(),
+                        media_type: check_enum(
+                            Some(req(m, ns, "mediaType")?.to_owned()),
+                            MEDIA_TYPES,
+                            "mediaType",
+                        )?
+                        .unwrap_or_default(),
                         value: opt(m, ns, "value"),
                         reference: opt(m, ns, "reference"),
                     })
@@ -131,10 +166,17 @@ impl ClinicalDocumentNote {
                                 opt(i, ns, "extension"),
                             )
                         }),
-                        author_time: check_timestamp(req(d, ns, "authorTime")?.to_owned(), "authorTime")?,
-                        opinion: d.child_text(ns, "opinion").ok_or(ContractError::Missing("opinion"))?.to_owned(),
+                        author_time: check_timestamp(
+                            req(d, ns, "authorTime")?.to_owned(),
+                            "authorTime",
+                        )?,
+                        opinion: d
+                            .child_text(ns, "opinion")
+                            .ok_or(ContractError::Missing("opinion"))?
+                            .to_owned(),
                         person_id: PersonId::parse(
-                            d.child(ns, "personId").ok_or(ContractError::Missing("personId"))?,
+                            d.child(ns, "personId")
+                                .ok_or(ContractError::Missing("personId"))?,
                             ns,
                         )?,
                         person_name: d
@@ -168,7 +210,8 @@ impl ClinicalDocumentNote {
                     .opt_text("core:extension", ext.as_deref())
                     .close("core:opinionId");
             }
-            w.text("core:authorTime", &d.author_time).text("core:opinion", &d.opinion);
+            w.text("core:authorTime", &d.author_time)
+                .text("core:opinion", &d.opinion);
             d.person_id.write(w, "core:personId");
             w.text("core:personName", &d.person_name)
                 .close("core:dissentintOpinion");
@@ -199,7 +242,10 @@ impl Contract for GetCareDocumentationV2 {
 
     fn write_request(req: &Query) -> String {
         let mut w = XmlWriter::with_capacity(512);
-        w.open_ns("tns:GetCareDocumentation", &[("tns", NAMESPACE), ("core", CORE_NS)]);
+        w.open_ns(
+            "tns:GetCareDocumentation",
+            &[("tns", NAMESPACE), ("core", CORE_NS)],
+        );
         req.write_fields(&mut w, SPELLING);
         w.close("tns:GetCareDocumentation");
         w.finish()
@@ -207,7 +253,9 @@ impl Contract for GetCareDocumentationV2 {
 
     fn parse_response(body: &Element) -> Result<Response<CareDocumentation>, ContractError> {
         if !body.is(NAMESPACE, "GetCareDocumentationResponse") {
-            return Err(ContractError::UnexpectedElement("GetCareDocumentationResponse"));
+            return Err(ContractError::UnexpectedElement(
+                "GetCareDocumentationResponse",
+            ));
         }
         let items = body
             .children_named(NAMESPACE, "careDocumentation")
@@ -221,7 +269,11 @@ impl Contract for GetCareDocumentationV2 {
                     .child(CORE_NS, "clinicalDocumentNote")
                     .ok_or(ContractError::Missing("clinicalDocumentNote"))?;
                 Ok(CareDocumentation {
-                    header: PatientSummaryHeader::parse(header, CORE_NS, HeaderSpelling::CareDocumentation)?,
+                    header: PatientSummaryHeader::parse(
+                        header,
+                        CORE_NS,
+                        HeaderSpelling::CareDocumentation,
+                    )?,
                     note: ClinicalDocumentNote::parse(note)?,
                 })
             })
@@ -241,11 +293,15 @@ impl Contract for GetCareDocumentationV2 {
         );
         for item in &resp.items {
             w.open("tns:careDocumentation");
-            item.header
-                .write(&mut w, "core:careDocumentationHeader", HeaderSpelling::CareDocumentation);
+            item.header.write(
+                &mut w,
+                "core:careDocumentationHeader",
+                HeaderSpelling::CareDocumentation,
+            );
             w.open("core:careDocumentationBody");
             item.note.write(&mut w);
-            w.close("core:careDocumentationBody").close("tns:careDocumentation");
+            w.close("core:careDocumentationBody")
+                .close("tns:careDocumentation");
         }
         if let Some(r) = &resp.result {
             r.write(&mut w, "m1:result", "m1");

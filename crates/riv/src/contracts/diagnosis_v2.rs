@@ -9,7 +9,8 @@ use crate::contract::{Contract, Response};
 use crate::xml::{Element, XmlWriter};
 use serde::{Deserialize, Serialize};
 
-pub const NAMESPACE: &str = "urn:riv:clinicalprocess:healthcond:description:GetDiagnosisResponder:2";
+pub const NAMESPACE: &str =
+    "urn:riv:clinicalprocess:healthcond:description:GetDiagnosisResponder:2";
 pub const CORE_NS: &str = "urn:riv:clinicalprocess:healthcond:description:2";
 /// OID of ICD-10-SE.
 pub const ICD10_SE: &str = "1.2.752.116.1.1.1.1.3";
@@ -47,7 +48,10 @@ impl DiagnosisBody {
         let ns = CORE_NS;
         let type_of_diagnosis = req(el, ns, "typeOfDiagnosis")?.to_owned();
         if !matches!(type_of_diagnosis.as_str(), "Huvuddiagnos" | "Bidiagnos") {
-            return Err(ContractError::Invalid("typeOfDiagnosis", "not Huvuddiagnos or Bidiagnos"));
+            return Err(ContractError::Invalid(
+                "typeOfDiagnosis",
+                "not Huvuddiagnos or Bidiagnos",
+            ));
         }
         Ok(DiagnosisBody {
             type_of_diagnosis,
@@ -138,7 +142,10 @@ impl Contract for GetDiagnosisV2 {
 
     fn write_response(resp: &Response<Diagnosis>) -> String {
         let mut w = XmlWriter::with_capacity(512 + resp.items.len() * 1024);
-        w.open_ns("tns:GetDiagnosisResponse", &[("tns", NAMESPACE), ("core", CORE_NS)]);
+        w.open_ns(
+            "tns:GetDiagnosisResponse",
+            &[("tns", NAMESPACE), ("core", CORE_NS)],
+        );
         for item in &resp.items {
             w.open("tns:diagnosis");
             item.header
