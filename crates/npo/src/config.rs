@@ -16,13 +16,30 @@ pub struct Identity {
     pub key: PathBuf,
 }
 
-/// One HTTPS listener with its identity.
+/// One HTTPS listener with its identity (a `[….listener]` table: `listen`, `cert`, `key`).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Listener {
     pub listen: SocketAddr,
-    #[serde(flatten)]
-    pub identity: Identity,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl Listener {
+    pub fn new(listen: SocketAddr, identity: Identity) -> Self {
+        Listener {
+            listen,
+            cert: identity.cert,
+            key: identity.key,
+        }
+    }
+
+    pub fn identity(&self) -> Identity {
+        Identity {
+            cert: self.cert.clone(),
+            key: self.key.clone(),
+        }
+    }
 }
 
 /// The service platform: router, engagement index and aggregating services, with the service
@@ -49,7 +66,6 @@ fn default_poll() -> u64 {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouterNode {
-    #[serde(flatten)]
     pub listener: Listener,
     /// Optional plain-HTTP listener for trusted internal callers (`x-vp-sender-id`).
     #[serde(default)]
@@ -61,7 +77,6 @@ pub struct RouterNode {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EiNode {
-    #[serde(flatten)]
     pub listener: Listener,
     /// The index's HSA-id (owner of its engagements).
     pub hsa_id: String,
@@ -70,7 +85,6 @@ pub struct EiNode {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgpNode {
-    #[serde(flatten)]
     pub listener: Listener,
     /// The router the aggregating services call, e.g. `https://vp.example:8443/vp`; by
     /// default this platform's own router.
@@ -86,7 +100,6 @@ pub struct AgpNode {
 pub struct SourceNodeConfig {
     pub database_url: String,
     pub ca: PathBuf,
-    #[serde(flatten)]
     pub listener: Listener,
     /// The router engagement-index updates go through.
     pub vp_url: String,
@@ -105,4 +118,44 @@ pub fn load<T: serde::de::DeserializeOwned>(path: &std::path::Path) -> anyhow::R
     let text = std::fs::read_to_string(path)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?;
     toml::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn example(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docs/examples")
+            .join(name)
+    }
+
+    #[test]
+    fn the_documented_examples_parse() {
+        let p: PlatformConfig = load(&example("platform.toml")).unwrap();
+        assert_eq!(
+            p.router.settings.original_consumer_senders,
+            ["SE5565594230-AGP"]
+        );
+        assert_eq!(p.router.settings.timeouts_ms.len(), 1);
+        assert_eq!(p.agp.settings.timeout_ms, 20000);
+        let s: SourceNodeConfig = load(&example("source.toml")).unwrap();
+        assert_eq!(s.source.care_units.len(), 1);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_with_the_file_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("bad.toml");
+        let text = std::fs::read_to_string(example("source.toml"))
+            .unwrap()
+            .replace("sync_retry_ms", "sync_retry");
+        std::fs::write(&f, text).unwrap();
+        let err = load::<SourceNodeConfig>(&f).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.toml") && err.contains("sync_retry"),
+            "{err}"
+        );
+    }
 }

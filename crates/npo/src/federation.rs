@@ -142,13 +142,13 @@ impl Federation {
             .unwrap_or_else(|| npo_store::sqlite_url(&spec.data_dir.join("npo.sqlite")));
         let stop = CancellationToken::new();
 
-        let router_listener = Listener {
-            listen: port(&spec, 0),
-            identity: issue(
+        let router_listener = Listener::new(
+            port(&spec, 0),
+            issue(
                 "router",
                 CertSpec::system(demo::ROUTER_HSA_ID, "npo tjänsteplattform"),
             )?,
-        };
+        );
         let platform_cfg = PlatformConfig {
             database_url: database_url.clone(),
             ca: ca.clone(),
@@ -159,23 +159,23 @@ impl Federation {
                 settings: spec.router.clone(),
             },
             ei: EiNode {
-                listener: Listener {
-                    listen: port(&spec, 2),
-                    identity: issue(
+                listener: Listener::new(
+                    port(&spec, 2),
+                    issue(
                         "ei",
                         CertSpec::system(demo::EI_HSA_ID, "npo engagemangsindex"),
                     )?,
-                },
+                ),
                 hsa_id: demo::EI_HSA_ID.into(),
             },
             agp: AgpNode {
-                listener: Listener {
-                    listen: port(&spec, 1),
-                    identity: issue(
+                listener: Listener::new(
+                    port(&spec, 1),
+                    issue(
                         "agp",
                         CertSpec::system(demo::AGP_HSA_ID, "npo aggregerande tjänster"),
                     )?,
-                },
+                ),
                 vp_url: None,
                 settings: spec.agp.clone(),
             },
@@ -187,13 +187,13 @@ impl Federation {
             let cfg = SourceNodeConfig {
                 database_url: database_url.clone(),
                 ca: ca.clone(),
-                listener: Listener {
-                    listen: port(&spec, 10 + i as u16),
-                    identity: issue(
+                listener: Listener::new(
+                    port(&spec, 10 + i as u16),
+                    issue(
                         &format!("source-{}", s.hsa_id),
                         CertSpec::system(&s.hsa_id, &s.name),
                     )?,
-                },
+                ),
                 vp_url: url(reachable(platform.router.addr), "/vp"),
                 sync_retry_ms: 1000,
                 source: s.clone(),

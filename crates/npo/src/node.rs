@@ -24,7 +24,7 @@ impl SourceNode {
         let db = Db::connect(&cfg.database_url)
             .await
             .with_context(|| format!("database of source system {}", cfg.source.hsa_id))?;
-        let vp = VpClient::new(&cfg.vp_url, client(&cfg.listener.identity, &cfg.ca)?)
+        let vp = VpClient::new(&cfg.vp_url, client(&cfg.listener.identity(), &cfg.ca)?)
             .map_err(anyhow::Error::msg)?;
         let system = SourceSystem::new(cfg.source.clone(), db.clone(), Some(vp));
         let server = spawn_tls(

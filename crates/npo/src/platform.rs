@@ -59,7 +59,7 @@ impl Platform {
         .await?;
 
         let vp_url = cfg.agp.vp_url.clone().unwrap_or(own_router);
-        let vp_client = VpClient::new(&vp_url, client(&cfg.agp.listener.identity, &cfg.ca)?)
+        let vp_client = VpClient::new(&vp_url, client(&cfg.agp.listener.identity(), &cfg.ca)?)
             .map_err(anyhow::Error::msg)?;
         let agp = Agp::new(cfg.agp.settings.clone(), vp_client, tak.clone());
         let agp_server = spawn_tls(
@@ -73,11 +73,11 @@ impl Platform {
         let vp = Vp::new(
             cfg.router.settings.clone(),
             tak.clone(),
-            client(&cfg.router.listener.identity, &cfg.ca)?,
+            client(&cfg.router.listener.identity(), &cfg.ca)?,
         );
         let router = spawn_tls_on(
             router_tcp,
-            &cfg.router.listener.identity,
+            &cfg.router.listener.identity(),
             &cfg.ca,
             npo_router::router(vp.clone()),
             stop.clone(),

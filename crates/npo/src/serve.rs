@@ -23,7 +23,7 @@ pub async fn spawn_tls(
     stop: CancellationToken,
 ) -> anyhow::Result<Server> {
     let tcp = bind(listener.listen).await?;
-    spawn_tls_on(tcp, &listener.identity, ca, app, stop)
+    spawn_tls_on(tcp, &listener.identity(), ca, app, stop)
 }
 
 /// Binds a TCP listener.
