@@ -13,9 +13,10 @@ pub use aggregate::{AggregatingService, Aggregator};
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use npo_pki::PeerIdentity;
 use npo_riv::contracts::{GetCareDocumentationV2, GetDiagnosisV2};
 use npo_riv::server::{Soap, SoapFault};
 use npo_riv::{Fault, Limits, soap};
@@ -43,6 +44,10 @@ pub struct AgpConfig {
     pub ei_logical_address: String,
     /// Deadline for the whole aggregated answer, engagement-index lookup included.
     pub timeout_ms: u64,
+    /// Systems allowed to call the aggregating services: the router(s). They are trusted to
+    /// report the original consumer, so nobody else may call. Empty allows any certificate
+    /// the listener's CA issued (tests only).
+    pub allowed_callers: Vec<String>,
 }
 
 impl Default for AgpConfig {
@@ -50,6 +55,7 @@ impl Default for AgpConfig {
         AgpConfig {
             ei_logical_address: "SE5565594230-EI".into(),
             timeout_ms: 20_000,
+            allowed_callers: Vec::new(),
         }
     }
 }
@@ -88,7 +94,18 @@ pub fn router(agp: Arc<Agp>) -> Router {
     Router::new().fallback(handle).with_state(agp)
 }
 
-async fn handle(State(agp): State<Arc<Agp>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(agp): State<Arc<Agp>>,
+    Extension(peer): Extension<PeerIdentity>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if !peer.is_one_of(&agp.cfg.allowed_callers) {
+        return SoapFault(Fault::client(
+            "The aggregating services are reached through the service platform only",
+        ))
+        .into_response();
+    }
     let envelope = match soap::parse_envelope(&body, &Limits::default()) {
         Ok(e) => e,
         Err(e) => {

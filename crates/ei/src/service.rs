@@ -1,9 +1,10 @@
 use crate::store;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use npo_pki::PeerIdentity;
 use npo_riv::ei::{
     EngagementTransaction, FIND_CONTENT_NS, FindContentRequest, FindContentResponse,
     MAX_TRANSACTIONS, UPDATE_NS, UpdateRequest, UpdateResponse,
@@ -110,12 +111,26 @@ impl EngagementIndex {
     }
 }
 
-/// The index's SOAP endpoint (`POST /`), for both Update and FindContent.
-pub fn router(ei: Arc<EngagementIndex>) -> Router {
-    Router::new().route("/", post(handle)).with_state(ei)
+/// The index's SOAP endpoint (`POST /`), for both Update and FindContent. Only
+/// `allowed_callers` (the router; empty: any certificate of the listener's CA) may call it:
+/// who may update or read the index is decided by the router's authorizations.
+pub fn router(ei: Arc<EngagementIndex>, allowed_callers: Vec<String>) -> Router {
+    Router::new()
+        .route("/", post(handle))
+        .with_state((ei, Arc::new(allowed_callers)))
 }
 
-async fn handle(State(ei): State<Arc<EngagementIndex>>, body: Bytes) -> Response {
+async fn handle(
+    State((ei, allowed)): State<(Arc<EngagementIndex>, Arc<Vec<String>>)>,
+    Extension(peer): Extension<PeerIdentity>,
+    body: Bytes,
+) -> Response {
+    if !peer.is_one_of(&allowed) {
+        return SoapFault(Fault::client(
+            "EI006: the engagement index is reached through the service platform only",
+        ))
+        .into_response();
+    }
     let env = match soap::parse_envelope(&body, &Limits::default()) {
         Ok(env) => env,
         Err(e) => {

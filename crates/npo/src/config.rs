@@ -80,6 +80,9 @@ pub struct EiNode {
     pub listener: Listener,
     /// The index's HSA-id (owner of its engagements).
     pub hsa_id: String,
+    /// Systems allowed to call the index: the router(s).
+    #[serde(default)]
+    pub allowed_callers: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

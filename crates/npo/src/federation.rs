@@ -60,6 +60,7 @@ impl FederationSpec {
             },
             agp: AgpConfig {
                 ei_logical_address: demo::EI_HSA_ID.into(),
+                allowed_callers: vec![demo::ROUTER_HSA_ID.into()],
                 ..AgpConfig::default()
             },
             internal_listener: false,
@@ -167,6 +168,7 @@ impl Federation {
                     )?,
                 ),
                 hsa_id: demo::EI_HSA_ID.into(),
+                allowed_callers: vec![demo::ROUTER_HSA_ID.into()],
             },
             agp: AgpNode {
                 listener: Listener::new(

@@ -53,7 +53,7 @@ impl Platform {
         let ei_server = spawn_tls(
             &cfg.ei.listener,
             &cfg.ca,
-            npo_ei::router(Arc::new(ei)),
+            npo_ei::router(Arc::new(ei), cfg.ei.allowed_callers.clone()),
             stop.clone(),
         )
         .await?;

@@ -463,3 +463,52 @@ async fn catalogue_reload_failure_keeps_the_last_good_catalogue() {
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+#[tokio::test]
+async fn platform_services_behind_the_router_refuse_direct_callers() {
+    let t = start(|_| {}).await;
+    let agp_url = t.fed.platform.agp.addr.to_string();
+    let ei_url = t.fed.platform.ei.addr.to_string();
+    let forged = [(ORIGINAL_CONSUMER, "SE5565594230-ANYONE")];
+    // The consumer goes around the router to the aggregating services, claiming to be someone else.
+    let r = post(
+        &t.consumer,
+        &format!("https://{agp_url}/"),
+        envelope(t.agp(), &diagnosis_request()),
+        &forged,
+    )
+    .await;
+    assert_eq!(r.status, 500);
+    assert!(
+        r.envelope()
+            .fault()
+            .unwrap()
+            .string
+            .contains("through the service platform only")
+    );
+    // …and to the engagement index.
+    let find = FindContentRequest {
+        registered_resident_identification: "191212121212".into(),
+        service_domain: "riv:clinicalprocess:healthcond:description".into(),
+        ..FindContentRequest::default()
+    };
+    let r = post(
+        &t.consumer,
+        &format!("https://{ei_url}/"),
+        envelope(npo::demo::EI_HSA_ID, &find.write()),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 500);
+    assert!(r.envelope().fault().unwrap().string.contains("EI006"));
+    // …and to a source system.
+    let r = post(
+        &t.consumer,
+        &t.fed.info.sources[0].url,
+        envelope(&t.fed.info.sources[0].hsa_id, &diagnosis_request()),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 500);
+    t.shutdown().await;
+}

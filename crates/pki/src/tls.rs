@@ -175,6 +175,12 @@ pub struct PeerIdentity {
 }
 
 impl PeerIdentity {
+    /// Whether this peer is one of `allowed` (HSA-ids). An empty list allows every peer whose
+    /// certificate the listener accepted.
+    pub fn is_one_of(&self, allowed: &[String]) -> bool {
+        allowed.is_empty() || self.hsa_id.as_ref().is_some_and(|h| allowed.contains(h))
+    }
+
     /// The identity of a TLS peer, from the (already verified) certificate chain it presented.
     pub fn from_tls(
         peer_certificates: Option<&[CertificateDer<'_>]>,

@@ -232,8 +232,7 @@ pub async fn handle(
     Extension(peer): Extension<PeerIdentity>,
     body: Bytes,
 ) -> Response {
-    let allowed = &source.cfg.allowed_callers;
-    if !allowed.is_empty() && !peer.hsa_id.as_ref().is_some_and(|h| allowed.contains(h)) {
+    if !peer.is_one_of(&source.cfg.allowed_callers) {
         return SoapFault(Fault::client(
             "This source system is reached through the service platform only",
         ))
