@@ -1,0 +1,9 @@
+//! Security services: the facts and rules that decide what an actor may see of a patient's
+//! records, and the log of every look. The PDL gate (crate `npo-gate`) is the one place that
+//! applies them for every entry point.
+
+pub mod access_log;
+pub mod blocks;
+pub mod model;
+
+pub use model::{Actor, Assignment, PURPOSE_CARE, RecordFacts, Right, Scope};
