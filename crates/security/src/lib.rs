@@ -4,6 +4,9 @@
 
 pub mod access_log;
 pub mod blocks;
+pub mod consent;
+pub mod directory;
 pub mod model;
+pub mod relation;
 
 pub use model::{Actor, Assignment, PURPOSE_CARE, RecordFacts, Right, Scope};
