@@ -272,23 +272,12 @@ async fn a_patient_without_engagements_gets_an_empty_answer() {
 async fn sources_the_consumer_may_not_call_are_dropped() {
     let t = start(|_| {}).await;
     let dropped = t.fed.info.sources[2].hsa_id.clone();
-    t.fed
-        .platform
-        .tak_store
-        .modify(|c| {
-            c.authorizations.retain(|a| {
-                !(a.consumer_hsa_id == npo::demo::CONSUMER_HSA_ID && a.logical_address == dropped)
-            });
-            Ok(())
-        })
-        .await
-        .unwrap();
-    t.fed
-        .platform
-        .tak
-        .reload(&t.fed.platform.tak_store)
-        .await
-        .unwrap();
+    t.change_catalogue(|c| {
+        c.authorizations.retain(|a| {
+            !(a.consumer_hsa_id == npo::demo::CONSUMER_HSA_ID && a.logical_address == dropped)
+        });
+    })
+    .await;
     let req = GetCareDocumentationV2::write_request(&query(TOLVAN));
     let r = post(&t.consumer, t.router(), envelope(t.agp(), &req), &[]).await;
     let status = r.processing_status();

@@ -318,21 +318,10 @@ async fn engagement_updates_survive_an_unreachable_index() {
     let patient = "195806062383";
     // The index's routing disappears: updates cannot be delivered and stay queued.
     let saved = t.fed.platform.tak_store.load().await.unwrap().1;
-    t.fed
-        .platform
-        .tak_store
-        .modify(|c| {
-            c.routings.retain(|r| r.id != "demo-ei-update");
-            Ok(())
-        })
-        .await
-        .unwrap();
-    t.fed
-        .platform
-        .tak
-        .reload(&t.fed.platform.tak_store)
-        .await
-        .unwrap();
+    t.change_catalogue(|c| {
+        c.routings.retain(|r| r.id != "demo-ei-update");
+    })
+    .await;
     let (mut notes, _) = npo_source::seed::records(&npo::demo::sources()[0], &[patient.to_owned()]);
     let note = notes.remove(0);
     t.fed.sources[0]
@@ -343,13 +332,7 @@ async fn engagement_updates_survive_an_unreachable_index() {
     assert!(t.fed.sources[0].system.sync_engagements().await.is_err());
     assert!(aggregated_notes(&t, patient).await.is_empty());
     // Back again: the queued update is delivered.
-    t.fed.platform.tak_store.replace(&saved).await.unwrap();
-    t.fed
-        .platform
-        .tak
-        .reload(&t.fed.platform.tak_store)
-        .await
-        .unwrap();
+    t.change_catalogue(|c| *c = saved.clone()).await;
     synced(&t, 0).await;
     assert_eq!(aggregated_notes(&t, patient).await.len(), 1);
     t.shutdown().await;

@@ -40,41 +40,30 @@ async fn expect_fault(
 }
 
 async fn add_routings(t: &TestFed, routings: Vec<Routing>) {
-    t.fed
-        .platform
-        .tak_store
-        .modify(|c| {
-            for r in &routings {
-                if !c
-                    .logical_addresses
-                    .iter()
-                    .any(|a| a.hsa_id == r.logical_address)
-                {
-                    c.logical_addresses.push(npo_tak::LogicalAddress {
-                        hsa_id: r.logical_address.clone(),
-                        description: "test".into(),
-                    });
-                }
-                c.authorizations.push(npo_tak::Authorization {
-                    id: format!("auth-{}", r.id),
-                    consumer_hsa_id: npo::demo::CONSUMER_HSA_ID.into(),
-                    logical_address: r.logical_address.clone(),
-                    contract_namespace: r.contract_namespace.clone(),
-                    from_date: "2020-01-01".into(),
-                    to_date: "2099-12-31".into(),
+    t.change_catalogue(|c| {
+        for r in &routings {
+            if !c
+                .logical_addresses
+                .iter()
+                .any(|a| a.hsa_id == r.logical_address)
+            {
+                c.logical_addresses.push(npo_tak::LogicalAddress {
+                    hsa_id: r.logical_address.clone(),
+                    description: "test".into(),
                 });
             }
-            c.routings.extend(routings.iter().cloned());
-            Ok(())
-        })
-        .await
-        .unwrap();
-    t.fed
-        .platform
-        .tak
-        .reload(&t.fed.platform.tak_store)
-        .await
-        .unwrap();
+            c.authorizations.push(npo_tak::Authorization {
+                id: format!("auth-{}", r.id),
+                consumer_hsa_id: npo::demo::CONSUMER_HSA_ID.into(),
+                logical_address: r.logical_address.clone(),
+                contract_namespace: r.contract_namespace.clone(),
+                from_date: "2020-01-01".into(),
+                to_date: "2099-12-31".into(),
+            });
+        }
+        c.routings.extend(routings.iter().cloned());
+    })
+    .await;
 }
 
 fn routing(id: &str, la: &str, url: &str) -> Routing {

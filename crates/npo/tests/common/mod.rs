@@ -72,6 +72,19 @@ impl TestFed {
         .expect("client")
     }
 
+    /// Changes the catalogue through its store and makes the router use it at once.
+    pub async fn change_catalogue(&self, change: impl Fn(&mut npo_tak::Catalogue)) {
+        let p = &self.fed.platform;
+        p.tak_store
+            .modify(|c| {
+                change(c);
+                Ok(())
+            })
+            .await
+            .expect("catalogue change");
+        p.tak.reload(&p.tak_store).await.expect("catalogue reload");
+    }
+
     pub async fn shutdown(self) {
         self.fed.shutdown().await;
     }
