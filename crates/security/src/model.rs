@@ -137,7 +137,10 @@ mod tests {
         let r = Right::parse("Läsa;dia;SJF").unwrap();
         assert!(r.allows_reading("dia", Scope::Coherent));
         assert!(!r.allows_reading("voo", Scope::CareUnit));
-        assert!(!r.allows_reading("dia", Scope::CareUnit), "SJF does not cover the own care giver");
+        assert!(
+            !r.allows_reading("dia", Scope::CareUnit),
+            "SJF does not cover the own care giver"
+        );
         let all = Right::parse("Läsa;alla;VG").unwrap();
         assert!(all.allows_reading("voo", Scope::CareGiver));
         assert!(all.allows_reading("voo", Scope::CareUnit));
@@ -159,14 +162,26 @@ mod tests {
             care_unit_name: "VC".into(),
             care_giver_hsa_id: "SE2321000016-G1".into(),
             care_giver_name: "Region".into(),
-            rights: vec![Right::parse("Läsa;alla;SJF").unwrap(), Right::parse("Läsa;dia;VE").unwrap()],
+            rights: vec![
+                Right::parse("Läsa;alla;SJF").unwrap(),
+                Right::parse("Läsa;dia;VE").unwrap(),
+            ],
         };
         assert!(a.may_read("dia", Scope::Coherent));
         assert!(a.may_read("dia", Scope::CareUnit));
         assert!(!a.may_read("dia", Scope::CareGiver));
-        assert_eq!(a.scope_needed("SE2321000016-G1", "SE2321000016-A1"), Scope::CareUnit);
-        assert_eq!(a.scope_needed("SE2321000016-G1", "SE2321000016-A2"), Scope::CareGiver);
-        assert_eq!(a.scope_needed("SE2321000016-G2", "SE2321000016-A1"), Scope::Coherent);
+        assert_eq!(
+            a.scope_needed("SE2321000016-G1", "SE2321000016-A1"),
+            Scope::CareUnit
+        );
+        assert_eq!(
+            a.scope_needed("SE2321000016-G1", "SE2321000016-A2"),
+            Scope::CareGiver
+        );
+        assert_eq!(
+            a.scope_needed("SE2321000016-G2", "SE2321000016-A1"),
+            Scope::Coherent
+        );
         a.purpose = "Administration".into();
         assert!(!a.may_read("dia", Scope::Coherent));
     }
