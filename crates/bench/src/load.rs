@@ -26,7 +26,12 @@ pub fn client(cert: &Path, key: &Path, ca: &Path, max_idle: usize) -> anyhow::Re
     let mut http = HttpConnector::new();
     http.enforce_http(false);
     http.set_nodelay(true);
-    let https = HttpsConnector::new(http, tls, true, Arc::new(DefaultServerNameResolver::default()));
+    let https = HttpsConnector::new(
+        http,
+        tls,
+        true,
+        Arc::new(DefaultServerNameResolver::default()),
+    );
     Ok(Client::builder(TokioExecutor::new())
         .timer(TokioTimer::new())
         .pool_timer(TokioTimer::new())
@@ -104,7 +109,8 @@ pub async fn run(
             }
             Err(e) => {
                 all.errors += 1;
-                all.first_error.get_or_insert_with(|| format!("worker failed: {e}"));
+                all.first_error
+                    .get_or_insert_with(|| format!("worker failed: {e}"));
             }
         }
     }
@@ -142,10 +148,18 @@ async fn call(target: &Target) -> anyhow::Result<()> {
     let status = resp.status();
     let body = resp.into_body().collect().await?.to_bytes();
     let text = String::from_utf8_lossy(&body);
-    anyhow::ensure!(status == StatusCode::OK, "HTTP {status}: {}", snippet(&text));
+    anyhow::ensure!(
+        status == StatusCode::OK,
+        "HTTP {status}: {}",
+        snippet(&text)
+    );
     match target.expect {
         Expect::Contains(needle) => {
-            anyhow::ensure!(text.contains(needle), "no {needle} in the answer: {}", snippet(&text));
+            anyhow::ensure!(
+                text.contains(needle),
+                "no {needle} in the answer: {}",
+                snippet(&text)
+            );
         }
         Expect::Exactly(needle, n) => {
             let found = text.matches(needle).count();
@@ -160,7 +174,12 @@ fn snippet(text: &str) -> String {
     text.chars().take(300).collect()
 }
 
-fn summarize(scenario: &str, concurrency: usize, measure: Duration, mut r: WorkerResult) -> RunResult {
+fn summarize(
+    scenario: &str,
+    concurrency: usize,
+    measure: Duration,
+    mut r: WorkerResult,
+) -> RunResult {
     r.latencies_ms.sort_by(f64::total_cmp);
     let lat = &r.latencies_ms;
     let ok = lat.len() as u64;
