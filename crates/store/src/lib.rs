@@ -56,9 +56,15 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
 }
 
 impl Db {
-    /// Connects and runs pending migrations.
+    /// Connects and runs pending migrations. SQLite gets a small pool: each SQLite connection is
+    /// an OS thread in sqlx, SQLite serialises writers anyway, and more threads than cores only
+    /// add hand-offs (measured with `npo-bench`).
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
-        Self::connect_with(url, 16).await
+        let max = match url.parse::<Backend>()? {
+            Backend::Sqlite => 4,
+            Backend::Postgres => 16,
+        };
+        Self::connect_with(url, max).await
     }
 
     pub async fn connect_with(url: &str, max_connections: u32) -> Result<Db, StoreError> {
