@@ -386,6 +386,12 @@ fn catalogue(info: &FederationInfo, platform: &Platform, sources: &[SourceConfig
         minor: 0,
     });
     c.contracts.push(ServiceContract {
+        namespace: npo_riv::accesscontrol::NAMESPACE.into(),
+        name: "AssertCareEngagement".into(),
+        major: 1,
+        minor: 0,
+    });
+    c.contracts.push(ServiceContract {
         namespace: FIND_CONTENT_NS.into(),
         name: "FindContent".into(),
         major: 1,
@@ -461,6 +467,22 @@ fn catalogue(info: &FederationInfo, platform: &Platform, sources: &[SourceConfig
             &s.hsa_id,
             ei,
             UPDATE_NS,
+        ));
+        // Available patient: asked of the care giver, answered by its record system.
+        let ace = npo_riv::accesscontrol::NAMESPACE;
+        let giver = &s.care_giver_hsa_id;
+        c.routings.push(routing(
+            format!("demo-{giver}-ace"),
+            giver,
+            ace,
+            &s.hsa_id,
+            &running.url,
+        ));
+        c.authorizations.push(grant(
+            format!("demo-consumer-{giver}-ace"),
+            demo::CONSUMER_HSA_ID,
+            giver,
+            ace,
         ));
         for i in &infos {
             // The source system answers for its own address and, through the HSA tree, for

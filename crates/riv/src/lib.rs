@@ -5,6 +5,7 @@
 //! Nothing here does network I/O (the `xsd` module runs `xmllint` for tests and tooling); every
 //! part of npo that speaks RIV-TA goes through this crate.
 
+pub mod accesscontrol;
 pub mod common;
 pub mod contract;
 pub mod contracts;

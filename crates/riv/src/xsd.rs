@@ -324,6 +324,12 @@ fn newline(out: &mut String, depth: usize) {
 /// Validates `el` (with its subtree) against the schema of its namespace with xmllint.
 pub fn validate_element(el: &Element) -> Result<(), XsdError> {
     let schema = schema_for(&el.ns).ok_or_else(|| XsdError::NoSchema(el.ns.clone()))?;
+    validate_element_against(el, &schema)
+}
+
+/// Validates `el` against the schema file `schema` with xmllint.
+pub fn validate_element_against(el: &Element, schema: &Path) -> Result<(), XsdError> {
+    let schema = schema.to_owned();
     let doc = element_to_document(el);
     let mut file = tempfile::Builder::new()
         .prefix("npo-xsd-")

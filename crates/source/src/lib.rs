@@ -7,6 +7,7 @@
 //! which [`SourceSystem::sync_engagements`] delivers.
 
 mod admin;
+pub mod engagement;
 mod outbox;
 mod records;
 pub mod seed;

@@ -211,6 +211,22 @@ impl SourceSystem {
         for d in &diagnoses {
             self.put::<GetDiagnosisV2>(d).await?;
         }
+        // Every demo patient but each fifth (to show a patient who is not available) is
+        // enrolled at the care giver's first unit; Tolvan everywhere.
+        if let Some(unit) = self.cfg.care_units.first() {
+            for (i, p) in patients.iter().enumerate() {
+                if i % 5 != 4 || p == "191212121212" {
+                    self.add_care_engagement(
+                        p,
+                        &unit.hsa_id,
+                        crate::engagement::EngagementKind::Enrolment,
+                        "20200101",
+                        None,
+                    )
+                    .await?;
+                }
+            }
+        }
         Ok(notes.len() + diagnoses.len())
     }
 }

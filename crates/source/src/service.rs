@@ -247,6 +247,25 @@ pub async fn handle(
     let Some(logical_address) = envelope.logical_address() else {
         return SoapFault(Fault::client("LogicalAddress header is missing")).into_response();
     };
+    if envelope.contract_namespace() == npo_riv::accesscontrol::NAMESPACE {
+        return match npo_riv::accesscontrol::AssertCareEngagement::parse(&envelope.body) {
+            Ok(q) => match source
+                .assert_care_engagement(&q, &npo_riv::time::today())
+                .await
+            {
+                Ok(a) => Soap(soap::envelope("", &a.write())).into_response(),
+                Err(e) => {
+                    let log_id = uuid::Uuid::new_v4();
+                    tracing::error!(%log_id, error = %e, "care engagement lookup failed");
+                    SoapFault(Fault::server(format!(
+                        "The care engagements could not be read; log id {log_id}"
+                    )))
+                    .into_response()
+                }
+            },
+            Err(e) => SoapFault(Fault::client(format!("Invalid request: {e}"))).into_response(),
+        };
+    }
     let Some(service) = source.services.get(envelope.contract_namespace()) else {
         return SoapFault(Fault::client(
             "This source system does not serve that contract",
