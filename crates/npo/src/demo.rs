@@ -2,6 +2,9 @@
 //! the platform's own systems.
 
 use npo_riv::ids::luhn_check_digit;
+use npo_security::directory::{
+    CareGiver, CareGiverKind, CareUnit as DirUnit, Directory, EmployeeAssignment, Person, System,
+};
 use npo_source::{CareUnit, SourceConfig};
 
 /// The platform's organisation number (Inera's) and its systems' HSA-ids.
@@ -78,6 +81,279 @@ pub fn sources() -> Vec<SourceConfig> {
     ]
 }
 
+/// The whole demo: the three of [`sources`] plus a second region and a second municipality.
+pub fn all_sources() -> Vec<SourceConfig> {
+    let mut all = sources();
+    all.push(source(
+        "SE2321000131-S001",
+        "Journalsystem Västra Götalandsregionen",
+        ("SE2321000131-E000", "Västra Götalandsregionen"),
+        "2321000131",
+        vec![
+            unit("SE2321000131-F001", "Vårdcentralen Majorna"),
+            unit(
+                "SE2321000131-F002",
+                "Medicinkliniken, Sahlgrenska Universitetssjukhuset",
+            ),
+        ],
+    ));
+    all.push(source(
+        "SE2120000142-S001",
+        "Omsorgssystem Stockholms stad",
+        ("SE2120000142-K001", "Stockholms stad"),
+        "2120000142",
+        vec![unit("SE2120000142-H001", "Hemsjukvården Södermalm")],
+    ));
+    all
+}
+
+/// One member of staff: name, title, and assignments (unit index, name, purpose, rights).
+type Staff = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(usize, &'static str, &'static str, &'static [&'static str])],
+);
+
+const CARE: &str = npo_security::PURPOSE_CARE;
+const SJF_ALL: &[&str] = &["Läsa;alla;VG", "Läsa;alla;SJF"];
+const VE_ALL: &[&str] = &["Läsa;alla;VE"];
+const VG_ALL: &[&str] = &["Läsa;alla;VG"];
+
+/// Staff per care giver, in the order of [`all_sources`]. Among them: physicians with SJF
+/// rights, municipal home-care nurses, staff without SJF rights, and assignments for other
+/// purposes than care and treatment.
+const STAFF: &[&[Staff]] = &[
+    &[
+        (
+            "Anna",
+            "Lind",
+            "Läkare",
+            &[
+                (0, "Distriktsläkare", CARE, SJF_ALL),
+                (0, "Verksamhetsutveckling", "Administration", VG_ALL),
+            ],
+        ),
+        (
+            "Erik",
+            "Holm",
+            "Läkare",
+            &[(1, "Akutläkare", CARE, SJF_ALL)],
+        ),
+        (
+            "Sara",
+            "Berg",
+            "Sjuksköterska",
+            &[(0, "Distriktssköterska", CARE, VE_ALL)],
+        ),
+        (
+            "Johan",
+            "Ek",
+            "Verksamhetsutvecklare",
+            &[(0, "Kvalitetsuppföljning", "Uppföljning", VG_ALL)],
+        ),
+        (
+            "Maria",
+            "Sjöberg",
+            "Läkare",
+            &[(2, "Kardiolog", CARE, SJF_ALL)],
+        ),
+        (
+            "Fatima",
+            "Hassan",
+            "Sjuksköterska",
+            &[(
+                1,
+                "Akutsjuksköterska",
+                CARE,
+                &["Läsa;alla;VG", "Läsa;dia;SJF", "Läsa;voo;SJF"],
+            )],
+        ),
+    ],
+    &[
+        (
+            "Karin",
+            "Nilsson",
+            "Sjuksköterska",
+            &[(
+                0,
+                "Hemsjukvårdssjuksköterska",
+                CARE,
+                &["Läsa;alla;VE", "Läsa;alla;SJF"],
+            )],
+        ),
+        (
+            "Lars",
+            "Persson",
+            "Sjuksköterska",
+            &[(1, "Medicinskt ansvarig sjuksköterska", CARE, SJF_ALL)],
+        ),
+        (
+            "Elin",
+            "Gustafsson",
+            "Arbetsterapeut",
+            &[(0, "Arbetsterapeut", CARE, VE_ALL)],
+        ),
+        (
+            "Ahmed",
+            "Ali",
+            "Fysioterapeut",
+            &[(1, "Fysioterapeut", CARE, VE_ALL)],
+        ),
+    ],
+    &[
+        (
+            "Per",
+            "Lundqvist",
+            "Läkare",
+            &[(0, "Allmänläkare", CARE, SJF_ALL)],
+        ),
+        (
+            "Eva",
+            "Strand",
+            "Sjuksköterska",
+            &[(0, "Mottagningssjuksköterska", CARE, &["Läsa;alla;VG"])],
+        ),
+        (
+            "Olof",
+            "Bergman",
+            "Läkare",
+            &[
+                (0, "Företagsläkare", CARE, SJF_ALL),
+                (0, "Medicinsk revision", "Administration", VG_ALL),
+            ],
+        ),
+    ],
+    &[
+        (
+            "Ingrid",
+            "Johansson",
+            "Läkare",
+            &[(0, "Distriktsläkare", CARE, SJF_ALL)],
+        ),
+        (
+            "Mikael",
+            "Karlsson",
+            "Läkare",
+            &[(1, "Internmedicinare", CARE, SJF_ALL)],
+        ),
+        (
+            "Sofia",
+            "Andersson",
+            "Sjuksköterska",
+            &[(1, "Avdelningssjuksköterska", CARE, VG_ALL)],
+        ),
+        (
+            "Nils",
+            "Olsson",
+            "Kurator",
+            &[(0, "Kurator", CARE, &["Läsa;voo;VE"])],
+        ),
+    ],
+    &[
+        (
+            "Helena",
+            "Larsson",
+            "Sjuksköterska",
+            &[(
+                0,
+                "Hemsjukvårdssjuksköterska",
+                CARE,
+                &["Läsa;alla;VE", "Läsa;alla;SJF"],
+            )],
+        ),
+        (
+            "Jonas",
+            "Eriksson",
+            "Sjuksköterska",
+            &[(
+                0,
+                "Nattsjuksköterska",
+                CARE,
+                &["Läsa;alla;VE", "Läsa;alla;SJF"],
+            )],
+        ),
+        (
+            "Lena",
+            "Axelsson",
+            "Biståndshandläggare",
+            &[(0, "Biståndshandläggning", "Myndighetsutövning", VE_ALL)],
+        ),
+    ],
+];
+
+/// The HSA directory of the demo: care givers, units, staff and systems of `sources` (which
+/// are a prefix of [`all_sources`]).
+pub fn directory(sources: &[SourceConfig]) -> Directory {
+    let mut d = Directory::default();
+    for (i, s) in sources.iter().enumerate() {
+        let org = s.data_controller.clone();
+        d.care_givers.push(CareGiver {
+            hsa_id: s.care_giver_hsa_id.clone(),
+            name: s.care_giver_name.clone(),
+            org_no: org.clone(),
+            kind: if org.starts_with("2321") {
+                CareGiverKind::Region
+            } else if org.starts_with("212") {
+                CareGiverKind::Municipality
+            } else {
+                CareGiverKind::Private
+            },
+        });
+        for u in &s.care_units {
+            d.care_units.push(DirUnit {
+                hsa_id: u.hsa_id.clone(),
+                name: u.name.clone(),
+                care_giver_hsa_id: s.care_giver_hsa_id.clone(),
+            });
+        }
+        d.systems.push(System {
+            hsa_id: s.hsa_id.clone(),
+            name: s.name.clone(),
+            care_giver_hsa_id: Some(s.care_giver_hsa_id.clone()),
+        });
+        let mut n = 0;
+        for (p, (given, family, title, assignments)) in
+            STAFF.get(i).copied().unwrap_or(&[]).iter().enumerate()
+        {
+            let person = format!("SE{org}-P{:03}", p + 1);
+            d.persons.push(Person {
+                hsa_id: person.clone(),
+                given_name: (*given).into(),
+                family_name: (*family).into(),
+                title: (*title).into(),
+            });
+            for (unit, name, purpose, rights) in assignments.iter() {
+                n += 1;
+                let Some(u) = s.care_units.get(*unit) else {
+                    continue;
+                };
+                d.assignments.push(EmployeeAssignment {
+                    hsa_id: format!("SE{org}-U{n:03}"),
+                    person_hsa_id: person.clone(),
+                    name: (*name).into(),
+                    care_unit_hsa_id: u.hsa_id.clone(),
+                    purpose: (*purpose).into(),
+                    rights: rights.iter().map(|r| (*r).to_owned()).collect(),
+                });
+            }
+        }
+    }
+    for (hsa_id, name) in [
+        (ROUTER_HSA_ID, "Tjänsteplattformen"),
+        (EI_HSA_ID, "Engagemangsindex"),
+        (AGP_HSA_ID, "Aggregerande tjänster"),
+        (CONSUMER_HSA_ID, "Nationell patientöversikt"),
+    ] {
+        d.systems.push(System {
+            hsa_id: hsa_id.into(),
+            name: name.into(),
+            care_giver_hsa_id: None,
+        });
+    }
+    d
+}
+
 /// A valid personnummer from a birth date `YYYYMMDD` and a three-digit birth number.
 pub fn personnummer(date: &str, birth_number: u16) -> String {
     let serial = format!("{birth_number:03}");
@@ -110,6 +386,30 @@ pub fn patients(n: usize) -> Vec<String> {
 mod tests {
     use super::*;
     use npo_riv::ids::is_valid_personal_identity;
+
+    #[test]
+    fn demo_directory_is_valid_and_realistic() {
+        let d = directory(&all_sources());
+        d.validate().unwrap();
+        let kinds = |k| d.care_givers.iter().filter(|g| g.kind == k).count();
+        assert_eq!(
+            (
+                kinds(CareGiverKind::Region),
+                kinds(CareGiverKind::Municipality),
+                kinds(CareGiverKind::Private)
+            ),
+            (2, 2, 1)
+        );
+        assert!(d.persons.len() >= 20);
+        let has = |f: &dyn Fn(&EmployeeAssignment) -> bool| d.assignments.iter().any(f);
+        assert!(has(&|a| a.purpose == npo_security::PURPOSE_CARE
+            && a.rights.iter().any(|r| r.ends_with(";SJF"))));
+        assert!(has(&|a| a.purpose == npo_security::PURPOSE_CARE
+            && !a.rights.iter().any(|r| r.ends_with(";SJF"))));
+        assert!(has(&|a| a.purpose != npo_security::PURPOSE_CARE));
+        assert!(has(&|a| a.care_unit_hsa_id.starts_with("SE2120003140-H")
+            && a.rights.iter().any(|r| r.ends_with(";SJF"))));
+    }
 
     #[test]
     fn demo_patients_are_valid_and_distinct() {

@@ -105,6 +105,7 @@ pub struct FederationInfo {
 /// A running federation.
 pub struct Federation {
     pub info: FederationInfo,
+    database_url: String,
     pub platform: Platform,
     pub sources: Vec<SourceNode>,
     pub pki: DevPki,
@@ -257,6 +258,12 @@ impl Federation {
             .await?;
         platform.tak.reload(&platform.tak_store).await?;
 
+        // The HSA directory of the demo's care givers, once.
+        let directory = npo_security::directory::DirectoryStore::new(platform.db.clone());
+        if directory.load().await?.care_givers.is_empty() {
+            directory.replace(&demo::directory(&spec.sources)).await?;
+        }
+
         // Demo records, once, then the engagement index is brought up to date.
         for node in &sources {
             if !spec.patients.is_empty() && node.system.record_count().await? == 0 {
@@ -280,11 +287,17 @@ impl Federation {
         }
         Ok(Federation {
             info,
+            database_url,
             platform,
             sources,
             pki,
             stop,
         })
+    }
+
+    /// The database the federation's parts use.
+    pub fn platform_database_url(&self) -> String {
+        self.database_url.clone()
     }
 
     /// Writes `demo.json` into `dir`.

@@ -37,6 +37,8 @@ enum Command {
     Pki(PkiCommand),
     /// Administers the service addressing catalogue (TAK).
     Tak(TakArgs),
+    /// Administers the HSA directory (care givers, units, people, assignments, systems).
+    Directory(DirectoryArgs),
     /// Validates a SOAP envelope or a message against the official RIV-TA schemas (xmllint).
     Validate { file: PathBuf },
 }
@@ -120,6 +122,33 @@ enum TakCommand {
         kind: String,
         key: String,
     },
+}
+
+#[derive(Args)]
+struct DirectoryArgs {
+    /// The security services' database.
+    #[arg(
+        long,
+        env = "NPO_DATABASE_URL",
+        default_value = "sqlite://./npo-data/npo.sqlite?mode=rwc"
+    )]
+    database_url: String,
+    #[command(subcommand)]
+    command: DirectoryCommand,
+}
+
+#[derive(Subcommand)]
+enum DirectoryCommand {
+    /// Lists care givers, units, people and their assignments.
+    List,
+    /// Writes the whole directory as JSON (to stdout or --output).
+    Export {
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Replaces the whole directory with a JSON file (validated first; nothing changes if it
+    /// is invalid).
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -252,6 +281,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Tak(args) => tak(args).await,
+        Command::Directory(args) => directory(args).await,
         Command::Validate { file } => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -270,6 +300,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     let mut spec = FederationSpec::demo(&args.data_dir, args.patients);
+    spec.sources = npo::demo::all_sources();
     spec.database_url = args.database_url;
     spec.port_base = Some(args.port);
     let f = Federation::start(spec).await?;
@@ -498,6 +529,77 @@ async fn tak(args: TakArgs) -> anyhow::Result<()> {
                 })
                 .await?;
             println!("catalogue version {}", store.version().await?);
+        }
+    }
+    Ok(())
+}
+
+async fn directory(args: DirectoryArgs) -> anyhow::Result<()> {
+    use npo_security::directory::{Directory, DirectoryStore};
+    let store = DirectoryStore::new(Db::connect(&args.database_url).await?);
+    match args.command {
+        DirectoryCommand::List => {
+            let d = store.load().await?;
+            for g in &d.care_givers {
+                println!(
+                    "{} {} ({:?}, org.nr {})",
+                    g.hsa_id, g.name, g.kind, g.org_no
+                );
+                for u in d
+                    .care_units
+                    .iter()
+                    .filter(|u| u.care_giver_hsa_id == g.hsa_id)
+                {
+                    println!("  {} {}", u.hsa_id, u.name);
+                    for a in d
+                        .assignments
+                        .iter()
+                        .filter(|a| a.care_unit_hsa_id == u.hsa_id)
+                    {
+                        let who = d
+                            .persons
+                            .iter()
+                            .find(|p| p.hsa_id == a.person_hsa_id)
+                            .map(|p| format!("{} ({})", p.full_name(), p.title))
+                            .unwrap_or_default();
+                        println!(
+                            "    {} {} — {}, {} [{}]",
+                            a.hsa_id,
+                            who,
+                            a.name,
+                            a.purpose,
+                            a.rights.join(", ")
+                        );
+                    }
+                }
+            }
+            println!(
+                "\n{} people, {} assignments, {} systems",
+                d.persons.len(),
+                d.assignments.len(),
+                d.systems.len()
+            );
+        }
+        DirectoryCommand::Export { output } => {
+            let json = serde_json::to_string_pretty(&store.load().await?)?;
+            match output {
+                Some(p) => std::fs::write(&p, json)
+                    .with_context(|| format!("cannot write {}", p.display()))?,
+                None => println!("{json}"),
+            }
+        }
+        DirectoryCommand::Import { file } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let d: Directory = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a directory", file.display()))?;
+            store.replace(&d).await?;
+            println!(
+                "{} care givers, {} people, {} assignments",
+                d.care_givers.len(),
+                d.persons.len(),
+                d.assignments.len()
+            );
         }
     }
     Ok(())

@@ -88,7 +88,11 @@ async fn diagnoses(info: &FederationInfo) -> usize {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    assert_eq!(r.processing_status().records.len(), 3);
+    assert_eq!(
+        r.processing_status().records.len(),
+        5,
+        "two regions, two municipalities, one private provider"
+    );
     GetDiagnosisV2::parse_response(&r.envelope().body)
         .unwrap()
         .items
@@ -248,6 +252,48 @@ async fn tak_cli_add_export_import_remove() {
     assert_eq!(again, exported);
     let (ok, out, _) = npo(&["tak", "--database-url", url, "list"]);
     assert!(ok && out.contains("[r1] SE2321000016-S001"), "{out}");
+}
+
+#[tokio::test]
+async fn directory_cli_export_import_and_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = npo_store::testing::TestDb::new().await.unwrap();
+    let url = db.url.as_str();
+    let file = dir.path().join("hsa.json");
+    let demo = npo::demo::directory(&npo::demo::all_sources());
+    std::fs::write(&file, serde_json::to_string(&demo).unwrap()).unwrap();
+    let (ok, out, err) = npo(&[
+        "directory",
+        "--database-url",
+        url,
+        "import",
+        file.to_str().unwrap(),
+    ]);
+    assert!(ok && out.contains("5 care givers"), "{out}{err}");
+    let (ok, out, _) = npo(&["directory", "--database-url", url, "list"]);
+    assert!(
+        ok && out.contains("Hemsjukvården Uppsala") && out.contains("Karin Nilsson"),
+        "{out}"
+    );
+    let (ok, out, _) = npo(&["directory", "--database-url", url, "export"]);
+    assert!(ok);
+    let back: npo_security::directory::Directory = serde_json::from_str(&out).unwrap();
+    assert_eq!(back.assignments.len(), demo.assignments.len());
+    // An invalid directory is refused and changes nothing.
+    let mut bad = demo.clone();
+    bad.assignments[0].care_unit_hsa_id = "SE2321000016-NOWHERE".into();
+    std::fs::write(&file, serde_json::to_string(&bad).unwrap()).unwrap();
+    let (ok, _, err) = npo(&[
+        "directory",
+        "--database-url",
+        url,
+        "import",
+        file.to_str().unwrap(),
+    ]);
+    assert!(!ok && err.contains("unknown care unit"), "{err}");
+    let (_, out, _) = npo(&["directory", "--database-url", url, "export"]);
+    let still: npo_security::directory::Directory = serde_json::from_str(&out).unwrap();
+    assert_eq!(still.assignments.len(), demo.assignments.len());
 }
 
 #[test]

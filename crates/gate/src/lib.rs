@@ -1,0 +1,393 @@
+//! The PDL gate: the one component every consumer entry point (clinician app, citizen journal,
+//! third-party API) goes through to see a patient's records. Given an actor in a chosen
+//! assignment and a patient, it checks, in the order the Patient Data Act sets:
+//!
+//! 1. **rights**: an assignment for care and treatment with reading rights for the types;
+//! 2. **available patient**: the actor's own care giver's system confirms a care engagement
+//!    (AssertCareEngagement through the platform; a yes is reused for 60 s);
+//! 3. **patient relation**: the actor has attested a current relation;
+//! 4. **consent or emergency access** for other care givers' records (the own care giver's
+//!    records follow the VE/VG scope rules instead);
+//!
+//! then fetches through the aggregating services, drops records without care unit and care giver,
+//! applies the scope rules and the patient's **blocks**, and **logs** one entry per record
+//! shown — durably, before anything is returned. If any check or the log cannot be made,
+//! nothing is shown (fail closed).
+
+mod types;
+
+pub use types::{InformationType, Record};
+
+use futures::future::join_all;
+use npo_riv::accesscontrol::{AssertCareEngagement, AssertCareEngagementResponse};
+use npo_riv::common::{DatePeriod, PersonId, Query};
+use npo_riv::headers::{HEADERS_NS, ProcessingStatus, ProcessingStatusRecord};
+use npo_router::{CallError, VpClient};
+use npo_security::access_log::{AccessLog, Activity, NewEntry, Resource};
+use npo_security::blocks::{Block, BlockStore};
+use npo_security::consent::{ConsentKind, ConsentStore};
+use npo_security::relation::RelationStore;
+use npo_security::{Actor, PURPOSE_CARE, RecordFacts, Scope};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// How long a positive "available patient" answer is reused.
+pub const AVAILABLE_PATIENT_TTL: Duration = Duration::from_secs(60);
+
+/// The gate's settings.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct GateConfig {
+    /// The consumer system the gate calls the platform as (its certificate's HSA-id), logged
+    /// as the accessing system.
+    pub system_hsa_id: String,
+    /// The aggregating services' logical address.
+    pub aggregating_logical_address: String,
+}
+
+/// What the actor asks to see.
+#[derive(Clone, Debug, Default)]
+pub struct ReadRequest {
+    pub patient_id: String,
+    /// Empty: every type the actor may read.
+    pub types: Vec<InformationType>,
+    pub period: Option<DatePeriod>,
+    /// Only these care givers' records (empty: all).
+    pub care_givers: Vec<String>,
+}
+
+/// On what grounds other care givers' records were shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Basis {
+    /// No consent or emergency access: only the own care giver's records.
+    OwnCareGiverOnly,
+    Consent,
+    Emergency,
+}
+
+/// What the actor may see.
+#[derive(Clone, Debug)]
+pub struct ReadAnswer {
+    pub records: Vec<Record>,
+    /// One entry per source system and type asked.
+    pub sources: Vec<(InformationType, ProcessingStatusRecord)>,
+    /// Types the platform could not answer for at all.
+    pub unavailable_types: Vec<InformationType>,
+    /// Blocked information exists (never from whom).
+    pub blocked_information_exists: bool,
+    /// Other care givers hold records the actor needs consent or emergency access to see.
+    pub consent_needed: bool,
+    pub basis: Basis,
+}
+
+/// Why nothing is shown. [`Refusal::explanation`] says it to the user, in Swedish.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    #[error("the assignment gives no right to read these information types")]
+    NoRights,
+    #[error("the patient is not available: the care giver has no care engagement with the patient")]
+    NotAvailablePatient,
+    #[error("no patient relation is attested")]
+    NoRelation,
+    #[error("a required check could not be made: {0}")]
+    CheckUnavailable(&'static str),
+    #[error("the access log cannot be written")]
+    LogUnavailable,
+    #[error("the patient id must be 12 digits")]
+    InvalidPatient,
+}
+
+impl Refusal {
+    pub fn explanation(&self) -> &'static str {
+        match self {
+            Refusal::NoRights => {
+                "Ditt medarbetaruppdrag ger inte behörighet att läsa den här informationen. Uppdraget måste ha syftet Vård och behandling och läsrätt för informationstypen."
+            }
+            Refusal::NotAvailablePatient => {
+                "Patienten är inte tillgänglig: din vårdgivare har ingen pågående vårdkontakt (bokning eller inskrivning) med patienten."
+            }
+            Refusal::NoRelation => {
+                "Du behöver intyga att du har en patientrelation innan du kan se patientens uppgifter."
+            }
+            Refusal::CheckUnavailable(_) => {
+                "En behörighetskontroll kunde inte göras just nu. Av säkerhetsskäl visas ingen information. Försök igen om en stund."
+            }
+            Refusal::LogUnavailable => {
+                "Åtkomstloggen kan inte skrivas just nu. Av säkerhetsskäl visas ingen information. Försök igen om en stund."
+            }
+            Refusal::InvalidPatient => "Personnumret ska ha tolv siffror.",
+        }
+    }
+}
+
+/// The gate's state: the security services and the platform client.
+pub struct Gate {
+    cfg: GateConfig,
+    vp: VpClient,
+    relations: RelationStore,
+    consents: ConsentStore,
+    blocks: BlockStore,
+    log: AccessLog,
+    available: Mutex<HashMap<(String, String, String), Instant>>,
+}
+
+/// One fetched record with its facts.
+struct Seen {
+    record: Record,
+    facts: RecordFacts,
+    scope: Scope,
+}
+
+impl Gate {
+    pub fn new(
+        cfg: GateConfig,
+        vp: VpClient,
+        relations: RelationStore,
+        consents: ConsentStore,
+        blocks: BlockStore,
+        log: AccessLog,
+    ) -> Gate {
+        Gate {
+            cfg,
+            vp,
+            relations,
+            consents,
+            blocks,
+            log,
+            available: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn log(&self) -> &AccessLog {
+        &self.log
+    }
+
+    /// Reads what `actor` may see of the patient. Every record returned is logged.
+    pub async fn read(&self, actor: &Actor, req: &ReadRequest) -> Result<ReadAnswer, Refusal> {
+        let patient = req.patient_id.as_str();
+        if !npo_riv::ei::is_resident_id(patient) {
+            return Err(Refusal::InvalidPatient);
+        }
+        // 1. Rights: the types the assignment may read at all.
+        let asked = if req.types.is_empty() {
+            InformationType::ALL.to_vec()
+        } else {
+            req.types.clone()
+        };
+        let types: Vec<InformationType> = asked
+            .into_iter()
+            .filter(|t| {
+                [Scope::CareUnit, Scope::CareGiver, Scope::Coherent]
+                    .iter()
+                    .any(|s| actor.assignment.may_read(t.code(), *s))
+            })
+            .collect();
+        if actor.assignment.purpose != PURPOSE_CARE || types.is_empty() {
+            return Err(Refusal::NoRights);
+        }
+        // 2. Available patient.
+        if !self.available_patient(actor, patient).await? {
+            return Err(Refusal::NotAvailablePatient);
+        }
+        // 3. Patient relation.
+        let now = npo_riv::time::now_timestamp();
+        match self.relations.check(patient, actor, &now).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return Err(Refusal::NoRelation),
+            Err(e) => return Err(unavailable("patientrelation", &e)),
+        }
+        // 4. Consent or emergency access (for other care givers), and the blocks — both known
+        //    before anything is fetched.
+        let basis = match self.consents.check(patient, actor, &now).await {
+            Ok(Some(c)) if c.kind == ConsentKind::Emergency => Basis::Emergency,
+            Ok(Some(_)) => Basis::Consent,
+            Ok(None) => Basis::OwnCareGiverOnly,
+            Err(e) => return Err(unavailable("samtycke", &e)),
+        };
+        let blocks = self
+            .blocks
+            .active_for_patient(patient)
+            .await
+            .map_err(|e| unavailable("spärrar", &e))?;
+
+        // 5. Fetch every type in parallel through the aggregating services.
+        let fetched = join_all(
+            types
+                .iter()
+                .map(|t| self.fetch(*t, patient, req.period.clone())),
+        )
+        .await;
+        let mut answer = ReadAnswer {
+            records: Vec::new(),
+            sources: Vec::new(),
+            unavailable_types: Vec::new(),
+            blocked_information_exists: false,
+            consent_needed: false,
+            basis,
+        };
+        let mut seen = Vec::new();
+        for (t, result) in types.iter().zip(fetched) {
+            match result {
+                Ok((records, status)) => {
+                    answer
+                        .sources
+                        .extend(status.records.into_iter().map(|s| (*t, s)));
+                    for record in records {
+                        // Records without care unit and care giver are never shown.
+                        let Some(facts) = record.facts() else {
+                            continue;
+                        };
+                        if facts.patient_id_mismatch(patient) {
+                            continue;
+                        }
+                        let facts = facts.into_facts();
+                        if !req.care_givers.is_empty()
+                            && !req.care_givers.contains(&facts.care_giver_hsa_id)
+                        {
+                            continue;
+                        }
+                        // Scope rules: VE/VG for the own care giver, SJF + consent for others.
+                        let scope = actor
+                            .assignment
+                            .scope_needed(&facts.care_giver_hsa_id, &facts.care_unit_hsa_id);
+                        if !actor.assignment.may_read(&facts.information_type, scope) {
+                            continue;
+                        }
+                        if scope == Scope::Coherent && basis == Basis::OwnCareGiverOnly {
+                            answer.consent_needed = true;
+                            continue;
+                        }
+                        seen.push(Seen {
+                            record,
+                            facts,
+                            scope,
+                        });
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "an information type could not be fetched");
+                    answer.unavailable_types.push(*t);
+                }
+            }
+        }
+
+        // 6. Blocks: removed entirely; the actor learns only that something is blocked.
+        let (shown, blocked) =
+            npo_security::blocks::filter(seen, |s| &s.facts, actor, &blocks, &now);
+        answer.blocked_information_exists = blocked;
+        let unlifted: Vec<Block> = blocks
+            .iter()
+            .cloned()
+            .map(|mut b| {
+                b.temporary_revokes.clear();
+                b
+            })
+            .collect();
+
+        // 7. The log: one entry per record shown, durable before anything is returned.
+        let entries: Vec<NewEntry> = shown
+            .iter()
+            .map(|s| NewEntry {
+                system_hsa_id: self.cfg.system_hsa_id.clone(),
+                activity: if npo_security::blocks::is_blocked(&s.facts, actor, &unlifted, &now) {
+                    Activity::BlockRevoked
+                } else if s.scope == Scope::Coherent && basis == Basis::Emergency {
+                    Activity::Emergency
+                } else {
+                    Activity::Read
+                },
+                purpose: PURPOSE_CARE.into(),
+                actor: actor.clone(),
+                resource: Resource {
+                    information_type: s.facts.information_type.clone(),
+                    patient_id: patient.into(),
+                    care_giver_hsa_id: s.facts.care_giver_hsa_id.clone(),
+                    care_unit_hsa_id: s.facts.care_unit_hsa_id.clone(),
+                },
+            })
+            .collect();
+        if !entries.is_empty()
+            && let Err(e) = self.log.append(entries).await
+        {
+            tracing::error!(error = %e, "access log unavailable: nothing is shown");
+            return Err(Refusal::LogUnavailable);
+        }
+        answer.records = shown.into_iter().map(|s| s.record).collect();
+        Ok(answer)
+    }
+
+    /// Asks the actor's own care giver (through the platform) whether the patient is available;
+    /// a yes is reused for [`AVAILABLE_PATIENT_TTL`].
+    async fn available_patient(&self, actor: &Actor, patient: &str) -> Result<bool, Refusal> {
+        let a = &actor.assignment;
+        let key = (
+            actor.person_hsa_id.clone(),
+            a.care_unit_hsa_id.clone(),
+            patient.to_owned(),
+        );
+        {
+            let mut cache = self.available.lock().unwrap_or_else(|p| p.into_inner());
+            cache.retain(|_, at| at.elapsed() < AVAILABLE_PATIENT_TTL);
+            if cache.contains_key(&key) {
+                return Ok(true);
+            }
+        }
+        let q = AssertCareEngagement {
+            performer: actor.person_hsa_id.clone(),
+            subject_of_care_id: patient.to_owned(),
+            care_unit_hsa_id: a.care_unit_hsa_id.clone(),
+            care_giver_hsa_id: a.care_giver_hsa_id.clone(),
+        };
+        let env = self
+            .vp
+            .call(&a.care_giver_hsa_id, &q.write(), &[])
+            .await
+            .map_err(|e| unavailable("tillgänglig patient", &e))?;
+        let yes = AssertCareEngagementResponse::parse(&env.body)
+            .map_err(|e| unavailable("tillgänglig patient", &e))?
+            .has_care_engagement;
+        if yes {
+            self.available
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key, Instant::now());
+        }
+        Ok(yes)
+    }
+
+    async fn fetch(
+        &self,
+        t: InformationType,
+        patient: &str,
+        period: Option<DatePeriod>,
+    ) -> Result<(Vec<Record>, ProcessingStatus), CallError> {
+        let mut q = Query::for_patient(PersonId::personnummer(patient));
+        q.period = period;
+        let env = self
+            .vp
+            .call(
+                &self.cfg.aggregating_logical_address,
+                &t.write_request(&q),
+                &[],
+            )
+            .await?;
+        let status = env
+            .headers
+            .iter()
+            .find(|h| h.is(HEADERS_NS, "ProcessingStatus"))
+            .map(ProcessingStatus::parse)
+            .transpose()
+            .map_err(|e| CallError::Malformed(e.to_string()))?
+            .unwrap_or_default();
+        let records = t
+            .parse_response(&env.body)
+            .map_err(|e| CallError::Malformed(e.to_string()))?;
+        Ok((records, status))
+    }
+}
+
+fn unavailable(what: &'static str, e: &dyn std::fmt::Display) -> Refusal {
+    tracing::error!(check = what, error = %e, "a PDL check could not be made: nothing is shown");
+    Refusal::CheckUnavailable(what)
+}

@@ -1,0 +1,419 @@
+//! The PDL gate over a real federation: each precondition, consent and emergency access,
+//! blocks, and the access log (one entry per record shown; nothing shown without it).
+
+mod common;
+
+use common::{TestFed, start};
+use npo_gate::{Basis, Gate, GateConfig, InformationType, ReadRequest, Refusal};
+use npo_router::VpClient;
+use npo_security::access_log::{AccessLog, Activity, LogConfig, Page};
+use npo_security::blocks::{BlockKind, BlockStore, NewBlock, RevokeFor, RevokeReason};
+use npo_security::consent::{ConsentScope, ConsentStore, NewConsent};
+use npo_security::relation::RelationStore;
+use npo_security::{Actor, Assignment, PURPOSE_CARE, Right};
+use npo_store::Db;
+use std::collections::BTreeMap;
+
+const TOLVAN: &str = "191212121212";
+const REGION: &str = "SE2321000016-7P5T";
+const KOMMUN: &str = "SE2120003140-K001";
+
+struct Setup {
+    t: TestFed,
+    gate: Gate,
+    db: Db,
+}
+
+fn ts(hours: i64) -> String {
+    let now =
+        chrono::NaiveDateTime::parse_from_str(&npo_riv::time::now_timestamp(), "%Y%m%d%H%M%S")
+            .unwrap();
+    (now + chrono::Duration::hours(hours))
+        .format("%Y%m%d%H%M%S")
+        .to_string()
+}
+
+/// A physician at Vårdcentralen Salem (Region Stockholm) with reading rights in the own care
+/// giver (VG) and in coherent record keeping (SJF).
+fn physician() -> Actor {
+    actor(
+        "SE2321000016-P001",
+        PURPOSE_CARE,
+        &["Läsa;alla;SJF", "Läsa;alla;VG"],
+    )
+}
+
+fn actor(person: &str, purpose: &str, rights: &[&str]) -> Actor {
+    Actor {
+        person_hsa_id: person.into(),
+        name: "Anna Lind".into(),
+        assignment: Assignment {
+            hsa_id: "SE2321000016-U001".into(),
+            name: "Distriktsläkare".into(),
+            purpose: purpose.into(),
+            care_unit_hsa_id: "SE2321000016-A1B2".into(),
+            care_unit_name: "Vårdcentralen Salem".into(),
+            care_giver_hsa_id: REGION.into(),
+            care_giver_name: "Region Stockholm".into(),
+            rights: rights.iter().map(|r| Right::parse(r).unwrap()).collect(),
+        },
+    }
+}
+
+async fn setup() -> Setup {
+    let t = start(|s| s.patients = npo::demo::patients(5)).await;
+    let db = Db::connect(&t.fed.platform_database_url()).await.unwrap();
+    let gate = gate_with_log(&t, &db, AccessLog::start(db.clone(), LogConfig::default()));
+    Setup { t, gate, db }
+}
+
+fn gate_with_log(t: &TestFed, db: &Db, log: AccessLog) -> Gate {
+    let vp = VpClient::new(&t.fed.info.router_url, t.fed.consumer_client().unwrap()).unwrap();
+    Gate::new(
+        GateConfig {
+            system_hsa_id: npo::demo::CONSUMER_HSA_ID.into(),
+            aggregating_logical_address: t.fed.info.aggregating_logical_address.clone(),
+        },
+        vp,
+        RelationStore::new(db.clone()),
+        ConsentStore::new(db.clone()),
+        BlockStore::new(db.clone()),
+        log,
+    )
+}
+
+fn read(patient: &str) -> ReadRequest {
+    ReadRequest {
+        patient_id: patient.into(),
+        ..ReadRequest::default()
+    }
+}
+
+async fn relate(db: &Db, a: &Actor, patient: &str) {
+    RelationStore::new(db.clone())
+        .register(patient, a, &ts(8))
+        .await
+        .unwrap();
+}
+
+async fn consent(db: &Db, a: &Actor, patient: &str) {
+    ConsentStore::new(db.clone())
+        .register(
+            &NewConsent {
+                patient_id: patient.into(),
+                scope: ConsentScope::CareUnit,
+                valid_from: ts(-1),
+                valid_to: ts(24),
+                represented_by: None,
+            },
+            a,
+        )
+        .await
+        .unwrap();
+}
+
+fn givers(records: &[npo_gate::Record]) -> BTreeMap<String, usize> {
+    let mut m = BTreeMap::new();
+    for r in records {
+        *m.entry(r.meta().care_giver.unwrap().to_owned())
+            .or_default() += 1;
+    }
+    m
+}
+
+async fn logged(s: &Setup, patient: &str) -> Vec<npo_security::access_log::Entry> {
+    s.gate
+        .log()
+        .by_patient(patient, Page::first(500))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn with_relation_and_consent_every_care_giver_is_shown_and_each_record_logged_once() {
+    let s = setup().await;
+    let a = physician();
+    relate(&s.db, &a, TOLVAN).await;
+    consent(&s.db, &a, TOLVAN).await;
+    let answer = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
+    assert_eq!(answer.basis, Basis::Consent);
+    assert!(!answer.consent_needed && !answer.blocked_information_exists);
+    assert_eq!(givers(&answer.records).len(), 3, "three care givers");
+    assert!(
+        answer
+            .records
+            .iter()
+            .any(|r| r.information_type() == InformationType::Diagnosis)
+    );
+    assert!(
+        answer
+            .records
+            .iter()
+            .any(|r| r.information_type() == InformationType::CareDocumentation)
+    );
+    assert_eq!(answer.sources.len(), 6, "3 sources × 2 types");
+
+    // Exactly one log entry per record shown, with the right fields.
+    let log = logged(&s, TOLVAN).await;
+    assert_eq!(log.len(), answer.records.len());
+    let mut shown: Vec<_> = answer
+        .records
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            (
+                r.information_type().code().to_owned(),
+                m.care_giver.unwrap().to_owned(),
+                m.care_unit.unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let mut entries: Vec<_> = log
+        .iter()
+        .map(|e| {
+            (
+                e.information_type.clone(),
+                e.resource_care_giver_hsa_id.clone(),
+                e.resource_care_unit_hsa_id.clone(),
+            )
+        })
+        .collect();
+    shown.sort();
+    entries.sort();
+    assert_eq!(shown, entries);
+    for e in &log {
+        assert_eq!(e.activity, Activity::Read);
+        assert_eq!(e.purpose, PURPOSE_CARE);
+        assert_eq!(e.patient_id, TOLVAN);
+        assert_eq!(e.system_hsa_id, npo::demo::CONSUMER_HSA_ID);
+        assert_eq!(
+            (e.user_hsa_id.as_str(), e.user_name.as_str()),
+            ("SE2321000016-P001", "Anna Lind")
+        );
+        assert_eq!(e.user_assignment_hsa_id, "SE2321000016-U001");
+        assert_eq!(
+            (
+                e.user_care_unit_hsa_id.as_str(),
+                e.user_care_giver_hsa_id.as_str()
+            ),
+            ("SE2321000016-A1B2", REGION)
+        );
+        assert!(!e.id.is_empty() && e.time.len() == 14);
+    }
+    // The patient sees when, from which unit and care giver, and why — not who.
+    let view = s
+        .gate
+        .log()
+        .patient_view(TOLVAN, Page::first(500))
+        .await
+        .unwrap();
+    assert_eq!(view.len(), log.len());
+    let json = serde_json::to_string(&view).unwrap();
+    assert!(json.contains("Vårdcentralen Salem") && !json.contains("SE2321000016-P001"));
+    s.t.shutdown().await;
+}
+
+#[tokio::test]
+async fn no_record_of_another_care_giver_without_each_precondition() {
+    let s = setup().await;
+    let a = physician();
+    // Rights: an assignment for another purpose, or without reading rights for the type.
+    let admin = actor("SE2321000016-P001", "Administration", &["Läsa;alla;SJF"]);
+    assert_eq!(
+        s.gate.read(&admin, &read(TOLVAN)).await.unwrap_err(),
+        Refusal::NoRights
+    );
+    let narrow = actor("SE2321000016-P001", PURPOSE_CARE, &["Läsa;dia;SJF"]);
+    let only_notes = ReadRequest {
+        types: vec![InformationType::CareDocumentation],
+        ..read(TOLVAN)
+    };
+    assert_eq!(
+        s.gate.read(&narrow, &only_notes).await.unwrap_err(),
+        Refusal::NoRights
+    );
+    // Available patient: the fifth demo patient has no engagement with the region.
+    let unavailable = s.t.fed.info.patients[4].clone();
+    relate(&s.db, &a, &unavailable).await;
+    consent(&s.db, &a, &unavailable).await;
+    assert_eq!(
+        s.gate.read(&a, &read(&unavailable)).await.unwrap_err(),
+        Refusal::NotAvailablePatient
+    );
+    // Relation: consent alone is not enough.
+    consent(&s.db, &a, TOLVAN).await;
+    assert_eq!(
+        s.gate.read(&a, &read(TOLVAN)).await.unwrap_err(),
+        Refusal::NoRelation
+    );
+    assert!(
+        logged(&s, TOLVAN).await.is_empty(),
+        "refusals show and log nothing"
+    );
+    assert!(logged(&s, &unavailable).await.is_empty());
+    assert!(!Refusal::NoRelation.explanation().is_empty());
+    s.t.shutdown().await;
+}
+
+#[tokio::test]
+async fn without_consent_only_the_own_care_giver_is_shown_by_scope() {
+    let s = setup().await;
+    let a = physician();
+    relate(&s.db, &a, TOLVAN).await;
+    let answer = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
+    assert_eq!(answer.basis, Basis::OwnCareGiverOnly);
+    assert!(answer.consent_needed, "other care givers hold records");
+    assert_eq!(
+        givers(&answer.records).keys().collect::<Vec<_>>(),
+        vec![REGION]
+    );
+    assert_eq!(logged(&s, TOLVAN).await.len(), answer.records.len());
+
+    // VE only: just the actor's own unit.
+    let ve = actor(
+        "SE2321000016-P002",
+        PURPOSE_CARE,
+        &["Läsa;alla;VE", "Läsa;alla;SJF"],
+    );
+    relate(&s.db, &ve, TOLVAN).await;
+    let answer = s.gate.read(&ve, &read(TOLVAN)).await.unwrap();
+    assert!(
+        answer
+            .records
+            .iter()
+            .all(|r| r.meta().care_unit == Some("SE2321000016-A1B2"))
+    );
+    s.t.shutdown().await;
+}
+
+#[tokio::test]
+async fn emergency_access_is_logged_as_nodoppning_and_followed_up() {
+    let s = setup().await;
+    let a = physician();
+    relate(&s.db, &a, TOLVAN).await;
+    ConsentStore::new(s.db.clone())
+        .register_emergency(TOLVAN, &a, "Medvetslös patient, akut behov av uppgifter", 2)
+        .await
+        .unwrap();
+    let answer = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
+    assert_eq!(answer.basis, Basis::Emergency);
+    assert_eq!(givers(&answer.records).len(), 3);
+    let log = logged(&s, TOLVAN).await;
+    for e in &log {
+        let other = e.resource_care_giver_hsa_id != REGION;
+        assert_eq!(e.activity == Activity::Emergency, other, "{e:?}");
+    }
+    let report = s.gate.log().follow_up(&ts(-1), &ts(1), 1000).await.unwrap();
+    let emergencies = serde_json::to_string(&report).unwrap();
+    assert!(emergencies.contains("Nödöppning"), "{emergencies}");
+    s.t.shutdown().await;
+}
+
+#[tokio::test]
+async fn blocked_records_are_never_shown_until_a_temporary_revoke() {
+    let s = setup().await;
+    let a = physician();
+    relate(&s.db, &a, TOLVAN).await;
+    consent(&s.db, &a, TOLVAN).await;
+    let blocks = BlockStore::new(s.db.clone());
+    let block = blocks
+        .register(
+            &NewBlock {
+                patient_id: TOLVAN.into(),
+                kind: BlockKind::Outer,
+                care_giver_hsa_id: KOMMUN.into(),
+                care_unit_hsa_id: None,
+                period: None,
+                excluded_types: vec![],
+            },
+            "SE2120003140-P009",
+        )
+        .await
+        .unwrap();
+    let answer = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
+    assert!(answer.blocked_information_exists);
+    assert!(!givers(&answer.records).contains_key(KOMMUN));
+    assert!(
+        logged(&s, TOLVAN)
+            .await
+            .iter()
+            .all(|e| e.resource_care_giver_hsa_id != KOMMUN)
+    );
+
+    // The patient consents to lifting it for the actor's unit: now shown, and logged so.
+    blocks
+        .revoke_temporarily(
+            &block.id,
+            RevokeFor::CareUnit(a.assignment.care_unit_hsa_id.clone()),
+            RevokeReason::PatientConsent,
+            &ts(2),
+            &a.person_hsa_id,
+        )
+        .await
+        .unwrap();
+    let answer = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
+    assert!(givers(&answer.records).contains_key(KOMMUN));
+    assert!(!answer.blocked_information_exists);
+    let lifted: Vec<_> = logged(&s, TOLVAN)
+        .await
+        .into_iter()
+        .filter(|e| e.resource_care_giver_hsa_id == KOMMUN)
+        .collect();
+    assert!(!lifted.is_empty());
+    assert!(lifted.iter().all(|e| e.activity == Activity::BlockRevoked));
+    s.t.shutdown().await;
+}
+
+#[tokio::test]
+async fn nothing_is_shown_when_the_log_or_a_check_is_unavailable() {
+    let s = setup().await;
+    let a = physician();
+    relate(&s.db, &a, TOLVAN).await;
+    consent(&s.db, &a, TOLVAN).await;
+    // The log's store goes away.
+    let log_db = Db::connect(&s.t.fed.platform_database_url()).await.unwrap();
+    let gate = gate_with_log(
+        &s.t,
+        &s.db,
+        AccessLog::start(log_db.clone(), LogConfig::default()),
+    );
+    log_db.close().await;
+    assert_eq!(
+        gate.read(&a, &read(TOLVAN)).await.unwrap_err(),
+        Refusal::LogUnavailable
+    );
+    // The consent, relation and block registers go away.
+    let checks_db = Db::connect(&s.t.fed.platform_database_url()).await.unwrap();
+    let gate = gate_with_log(
+        &s.t,
+        &checks_db,
+        AccessLog::start(s.db.clone(), LogConfig::default()),
+    );
+    checks_db.close().await;
+    assert!(matches!(
+        gate.read(&a, &read(TOLVAN)).await.unwrap_err(),
+        Refusal::CheckUnavailable(_)
+    ));
+    assert!(logged(&s, TOLVAN).await.is_empty());
+    s.t.shutdown().await;
+}
+
+#[tokio::test]
+async fn a_source_that_is_down_is_reported_while_the_others_are_shown() {
+    let s = setup().await;
+    let a = physician();
+    relate(&s.db, &a, TOLVAN).await;
+    consent(&s.db, &a, TOLVAN).await;
+    s.t.fed.sources[2].db.close().await;
+    let answer = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
+    let failed: Vec<_> = answer
+        .sources
+        .iter()
+        .filter(|(_, st)| st.status == npo_riv::headers::StatusCode::NoDataSynchFailed)
+        .map(|(_, st)| st.logical_address.clone())
+        .collect();
+    assert_eq!(failed.len(), 2, "both types of the down source");
+    assert!(failed.iter().all(|f| f == &s.t.fed.info.sources[2].hsa_id));
+    assert_eq!(givers(&answer.records).len(), 2);
+    s.t.shutdown().await;
+}
