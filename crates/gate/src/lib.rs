@@ -190,26 +190,27 @@ impl Gate {
         if !self.available_patient(actor, patient).await? {
             return Err(Refusal::NotAvailablePatient);
         }
-        // 3. Patient relation.
+        // 3–4. Patient relation; consent or emergency access (for other care givers); the blocks.
+        //      Independent lookups, made together; judged in the law's order, and all known
+        //      before anything is fetched.
         let now = npo_riv::time::now_timestamp();
-        match self.relations.check(patient, actor, &now).await {
+        let (relation, consent, blocks) = tokio::join!(
+            self.relations.check(patient, actor, &now),
+            self.consents.check(patient, actor, &now),
+            self.blocks.active_for_patient(patient),
+        );
+        match relation {
             Ok(Some(_)) => {}
             Ok(None) => return Err(Refusal::NoRelation),
             Err(e) => return Err(unavailable("patientrelation", &e)),
         }
-        // 4. Consent or emergency access (for other care givers), and the blocks — both known
-        //    before anything is fetched.
-        let basis = match self.consents.check(patient, actor, &now).await {
+        let basis = match consent {
             Ok(Some(c)) if c.kind == ConsentKind::Emergency => Basis::Emergency,
             Ok(Some(_)) => Basis::Consent,
             Ok(None) => Basis::OwnCareGiverOnly,
             Err(e) => return Err(unavailable("samtycke", &e)),
         };
-        let blocks = self
-            .blocks
-            .active_for_patient(patient)
-            .await
-            .map_err(|e| unavailable("spärrar", &e))?;
+        let blocks = blocks.map_err(|e| unavailable("spärrar", &e))?;
 
         // 5. Fetch every type in parallel through the aggregating services.
         let fetched = join_all(

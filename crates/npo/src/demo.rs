@@ -11,6 +11,8 @@ use npo_source::{CareUnit, SourceConfig};
 pub const ROUTER_HSA_ID: &str = "SE5565594230-VP";
 pub const EI_HSA_ID: &str = "SE5565594230-EI";
 pub const AGP_HSA_ID: &str = "SE5565594230-AGP";
+/// The security services (consent, relations, blocks, access log, directory).
+pub const SECURITY_HSA_ID: &str = "SE5565594230-SEC";
 /// The demo consumer system (what a clinician app or third-party app presents).
 pub const CONSUMER_HSA_ID: &str = "SE5565594230-DEMO";
 /// The system allowed to change the demo source systems' records.
@@ -344,6 +346,7 @@ pub fn directory(sources: &[SourceConfig]) -> Directory {
         (EI_HSA_ID, "Engagemangsindex"),
         (AGP_HSA_ID, "Aggregerande tjänster"),
         (CONSUMER_HSA_ID, "Nationell patientöversikt"),
+        (SECURITY_HSA_ID, "Säkerhetstjänster"),
     ] {
         d.systems.push(System {
             hsa_id: hsa_id.into(),

@@ -95,6 +95,9 @@ pub struct FederationInfo {
     /// The logical address of the aggregating services.
     pub aggregating_logical_address: String,
     pub engagement_index_logical_address: String,
+    /// The security services' JSON API (consent, relations, blocks, access log, directory;
+    /// OpenAPI at `/api/v1/openapi.json`), for the demo consumer system.
+    pub security_api_url: String,
     pub ca: PathBuf,
     pub consumer: Credential,
     pub admin: Credential,
@@ -105,6 +108,7 @@ pub struct FederationInfo {
 /// A running federation.
 pub struct Federation {
     pub info: FederationInfo,
+    pub security_api: crate::serve::Server,
     database_url: String,
     pub platform: Platform,
     pub sources: Vec<SourceNode>,
@@ -204,6 +208,30 @@ impl Federation {
             sources.push(SourceNode::start(&cfg, stop.clone()).await?);
         }
 
+        // The security services' API, for the consumer system.
+        let security_db = npo_store::Db::connect(&database_url).await?;
+        let api = npo_security_api::SecurityApi {
+            directory: npo_security::directory::DirectoryStore::new(security_db.clone()),
+            consents: npo_security::consent::ConsentStore::new(security_db.clone()),
+            relations: npo_security::relation::RelationStore::new(security_db.clone()),
+            blocks: npo_security::blocks::BlockStore::new(security_db.clone()),
+            log: npo_security::access_log::AccessLog::start(security_db, Default::default()),
+            allowed_systems: vec![demo::CONSUMER_HSA_ID.into()],
+        };
+        let security_api = crate::serve::spawn_tls(
+            &Listener::new(
+                port(&spec, 4),
+                issue(
+                    "security",
+                    CertSpec::system(demo::SECURITY_HSA_ID, "npo säkerhetstjänster"),
+                )?,
+            ),
+            &ca,
+            npo_security_api::router(std::sync::Arc::new(api)),
+            stop.clone(),
+        )
+        .await?;
+
         let consumer = issue(
             "consumer",
             CertSpec::system(demo::CONSUMER_HSA_ID, "npo demokonsument"),
@@ -220,6 +248,7 @@ impl Federation {
                 .map(|s| format!("http://{}/vp", reachable(s.addr))),
             aggregating_logical_address: demo::AGP_HSA_ID.into(),
             engagement_index_logical_address: demo::EI_HSA_ID.into(),
+            security_api_url: url(reachable(security_api.addr), "/api/v1"),
             ca,
             consumer: Credential {
                 hsa_id: demo::CONSUMER_HSA_ID.into(),
@@ -287,6 +316,7 @@ impl Federation {
         }
         Ok(Federation {
             info,
+            security_api,
             database_url,
             platform,
             sources,

@@ -110,6 +110,32 @@ async fn demo_starts_answers_stops_on_ctrl_c_and_reuses_its_data() {
     assert!(info.ca.is_absolute() && info.consumer.cert.exists() && info.consumer.key.exists());
     let first = diagnoses(&info).await;
     assert!(first > 0);
+    // The security services' API runs too, for the consumer system, with the demo directory.
+    let client = npo::serve::client(
+        &npo::config::Identity {
+            cert: info.consumer.cert.clone(),
+            key: info.consumer.key.clone(),
+        },
+        &info.ca,
+    )
+    .unwrap();
+    let resp = client
+        .request(
+            hyper::Request::get(format!(
+                "{}/persons/SE2120003140-P001/assignments",
+                info.security_api_url
+            ))
+            .body(http_body_util::Full::new(bytes::Bytes::new()))
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let body = http_body_util::BodyExt::collect(resp.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    assert!(String::from_utf8_lossy(&body).contains("Hemsjukvårdssjuksköterska"));
     assert!(interrupt(&mut child).success(), "a clean exit on Ctrl-C");
 
     // Second start: same certificates, same data, nothing seeded twice.

@@ -56,13 +56,15 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
 }
 
 impl Db {
-    /// Connects and runs pending migrations. SQLite gets a small pool: each SQLite connection is
+    /// Connects and runs pending migrations. Pools are small: each part has its own, and an
+    /// in-process federation of many parts must stay under PostgreSQL's `max_connections` (100 by
+    /// default). SQLite gets 4: each SQLite connection is
     /// an OS thread in sqlx, SQLite serialises writers anyway, and more threads than cores only
     /// add hand-offs (measured with `npo-bench`).
     pub async fn connect(url: &str) -> Result<Db, StoreError> {
         let max = match url.parse::<Backend>()? {
             Backend::Sqlite => 4,
-            Backend::Postgres => 16,
+            Backend::Postgres => 8,
         };
         Self::connect_with(url, max).await
     }

@@ -1,0 +1,112 @@
+//! Patient relations: the user attests a current care relation with the patient.
+
+use crate::SecurityApi;
+use crate::dto::{ActingUserHeaders, NewRelation, Relation};
+use crate::http::{
+    ActingUser, JsonBody, PathParam, created, invalid_patient, no_content, ok, problem,
+    relation_error,
+};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use std::sync::Arc;
+
+/// Attest a patient relation
+///
+/// The acting user attests a care relation with the patient at their assignment's care unit,
+/// from now until `valid_to` (at most 90 days ahead).
+#[utoipa::path(
+    post,
+    path = "/api/v1/patients/{patientId}/relations",
+    tag = "relations",
+    params(
+        ActingUserHeaders,
+        ("patientId" = String, Path, description = "The patient's id: 12 digits", example = "191212121212", pattern = "^[0-9]{12}$"),
+    ),
+    request_body = NewRelation,
+    responses(
+        (status = 201, description = "Registered", body = Relation),
+        (status = 400, description = "Invalid patient id or valid_to; nothing registered", body = Problem),
+        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown or not in that assignment", body = Problem),
+        (status = 503, description = "A store is unavailable", body = Problem),
+    )
+)]
+pub(crate) async fn register_relation(
+    State(api): State<Arc<SecurityApi>>,
+    PathParam(patient_id): PathParam,
+    ActingUser(actor): ActingUser,
+    JsonBody(body): JsonBody<NewRelation>,
+) -> Response {
+    match api
+        .relations
+        .register(&patient_id, &actor, &body.valid_to)
+        .await
+    {
+        Ok(r) => created(Relation::from(r)),
+        Err(e) => relation_error(e),
+    }
+}
+
+/// The acting user's current relation
+///
+/// The acting user's current relation with the patient at their assignment's care unit.
+#[utoipa::path(
+    get,
+    path = "/api/v1/patients/{patientId}/relations/current",
+    tag = "relations",
+    params(
+        ActingUserHeaders,
+        ("patientId" = String, Path, description = "The patient's id: 12 digits", example = "191212121212", pattern = "^[0-9]{12}$"),
+    ),
+    responses(
+        (status = 200, description = "The current relation", body = Relation),
+        (status = 400, description = "Invalid patient id", body = Problem),
+        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown or not in that assignment", body = Problem),
+        (status = 404, description = "No current relation", body = Problem),
+        (status = 503, description = "A store is unavailable", body = Problem),
+    )
+)]
+pub(crate) async fn current_relation(
+    State(api): State<Arc<SecurityApi>>,
+    PathParam(patient_id): PathParam,
+    ActingUser(actor): ActingUser,
+) -> Response {
+    if let Some(r) = invalid_patient(&patient_id) {
+        return r;
+    }
+    let now = npo_riv::time::now_timestamp();
+    match api.relations.check(&patient_id, &actor, &now).await {
+        Ok(Some(r)) => ok(Relation::from(r)),
+        Ok(None) => problem(StatusCode::NOT_FOUND, "no current relation"),
+        Err(e) => relation_error(e),
+    }
+}
+
+/// End a relation
+///
+/// Ends a relation early; the acting user is recorded as who ended it. It is kept as history.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/relations/{id}",
+    tag = "relations",
+    params(
+        ActingUserHeaders,
+        ("id" = String, Path, description = "The relation's id"),
+    ),
+    responses(
+        (status = 204, description = "Ended"),
+        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown or not in that assignment", body = Problem),
+        (status = 404, description = "No active relation with that id", body = Problem),
+        (status = 503, description = "A store is unavailable", body = Problem),
+    )
+)]
+pub(crate) async fn cancel_relation(
+    State(api): State<Arc<SecurityApi>>,
+    PathParam(id): PathParam,
+    ActingUser(actor): ActingUser,
+) -> Response {
+    match api.relations.cancel(&id, &actor.person_hsa_id).await {
+        Ok(()) => no_content(),
+        Err(e) => relation_error(e),
+    }
+}
