@@ -300,6 +300,7 @@ const STAFF: &[&[Staff]] = &[
 /// are a prefix of [`all_sources`]).
 pub fn directory(sources: &[SourceConfig]) -> Directory {
     let mut d = Directory::default();
+    let mut orgs_with_staff = std::collections::HashSet::new();
     for (i, s) in sources.iter().enumerate() {
         let org = s.data_controller.clone();
         d.care_givers.push(CareGiver {
@@ -326,6 +327,11 @@ pub fn directory(sources: &[SourceConfig]) -> Directory {
             name: s.name.clone(),
             care_giver_hsa_id: Some(s.care_giver_hsa_id.clone()),
         });
+        // Staff HSA-ids are made from the organisation number: one set of staff per organisation
+        // (care givers that share one, as in the load benchmark, get none of their own).
+        if !orgs_with_staff.insert(org.clone()) {
+            continue;
+        }
         let mut n = 0;
         for (p, (given, family, title, assignments)) in
             STAFF.get(i).copied().unwrap_or(&[]).iter().enumerate()
@@ -424,6 +430,20 @@ mod tests {
         assert!(has(&|a| a.purpose != npo_security::PURPOSE_CARE));
         assert!(has(&|a| a.care_unit_hsa_id.starts_with("SE2120003140-H")
             && a.rights.iter().any(|r| r.ends_with(";SJF"))));
+    }
+
+    #[test]
+    fn care_givers_sharing_an_organisation_number_still_give_a_valid_directory() {
+        let mut sources = all_sources();
+        let mut twin = sources[0].clone();
+        twin.hsa_id = "SE2321000016-S999".into();
+        twin.care_giver_hsa_id = "SE2321000016-G999".into();
+        twin.care_units = vec![CareUnit {
+            hsa_id: "SE2321000016-E999".into(),
+            name: "Tvillingmottagningen".into(),
+        }];
+        sources.push(twin);
+        directory(&sources).validate().unwrap();
     }
 
     #[test]
