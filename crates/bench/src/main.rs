@@ -21,12 +21,10 @@ use anyhow::Context;
 use bytes::Bytes;
 use clap::Parser;
 use load::{Expect, RunResult, Target};
-use npo::demo;
 use npo::federation::{Federation, FederationSpec};
 use npo_riv::contract::Contract;
 use npo_riv::contracts::GetCareDocumentationV2;
 use npo_riv::{PersonId, Query, soap};
-use npo_source::{CareUnit, SourceConfig};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -127,7 +125,7 @@ async fn main() -> anyhow::Result<()> {
         dir.path().display()
     );
     let mut spec = FederationSpec::demo(&dir.path().join("federation"), args.patients);
-    spec.sources = (1..=args.sources).map(bench_source).collect();
+    spec.sources = (1..=args.sources).map(npo_bench::source).collect();
     let fed = Federation::start(spec).await.context("federation")?;
 
     let result = run_all(&args, &fed, nginx_binary.as_deref(), dir.path()).await;
@@ -157,25 +155,6 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("raw numbers written to {}", path.display());
     }
     Ok(())
-}
-
-/// Source system `i`: its own care giver with one care unit, reached through the router only.
-fn bench_source(i: usize) -> SourceConfig {
-    SourceConfig {
-        hsa_id: format!("SE2321000016-B{i:03}"),
-        name: format!("Lasttestsystem {i}"),
-        care_giver_hsa_id: format!("SE2321000016-G{i:03}"),
-        care_giver_name: format!("Lasttestvårdgivare {i}"),
-        data_controller: "2321000016".into(),
-        care_units: vec![CareUnit {
-            hsa_id: format!("SE2321000016-E{i:03}"),
-            name: format!("Lasttestmottagningen {i}"),
-        }],
-        ei_logical_address: demo::EI_HSA_ID.into(),
-        allowed_callers: vec![demo::ROUTER_HSA_ID.into()],
-        admin_hsa_ids: vec![demo::ADMIN_HSA_ID.into()],
-        answer_delay_ms: 0,
-    }
 }
 
 /// Runs every scenario at every concurrency, one after the other.

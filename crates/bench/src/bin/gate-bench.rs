@@ -21,7 +21,6 @@ use npo_security::blocks::BlockStore;
 use npo_security::consent::{ConsentScope, ConsentStore, NewConsent};
 use npo_security::relation::RelationStore;
 use npo_security::{Actor, Assignment, PURPOSE_CARE, Right};
-use npo_source::{CareUnit, SourceConfig};
 use npo_store::Db;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -35,24 +34,6 @@ struct Args {
 }
 
 const TOLVAN: &str = "191212121212";
-
-fn extra_source(i: usize) -> SourceConfig {
-    SourceConfig {
-        hsa_id: format!("SE2321000016-B{i:03}"),
-        name: format!("Lasttestsystem {i}"),
-        care_giver_hsa_id: format!("SE2321000016-G{i:03}"),
-        care_giver_name: format!("Lasttestvårdgivare {i}"),
-        data_controller: "2321000016".into(),
-        care_units: vec![CareUnit {
-            hsa_id: format!("SE2321000016-E{i:03}"),
-            name: format!("Lasttestmottagningen {i}"),
-        }],
-        ei_logical_address: demo::EI_HSA_ID.into(),
-        allowed_callers: vec![demo::ROUTER_HSA_ID.into()],
-        admin_hsa_ids: vec![demo::ADMIN_HSA_ID.into()],
-        answer_delay_ms: 0,
-    }
-}
 
 fn ts(hours: i64) -> String {
     let now =
@@ -108,7 +89,7 @@ async fn main() -> anyhow::Result<()> {
     let test_db = npo_store::testing::TestDb::new().await?;
     let mut spec = FederationSpec::demo(dir.path(), 5);
     spec.sources = demo::all_sources();
-    spec.sources.extend((0..5).map(extra_source));
+    spec.sources.extend((1..=5).map(npo_bench::source));
     spec.database_url = Some(test_db.url.clone());
     let fed = Federation::start(spec).await.context("federation")?;
     let db = Db::connect(&fed.platform_database_url()).await?;
