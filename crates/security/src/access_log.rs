@@ -657,13 +657,35 @@ fn chunk(left: usize) -> usize {
     }
 }
 
+/// Batches up to this many rows are written as one statement of exactly their size: a single
+/// INSERT is atomic by itself, so no BEGIN/COMMIT round trips are needed (one overview of ~50
+/// records is one round trip and one commit). The statements for these sizes stay small enough
+/// to keep all of them.
+const SINGLE_STATEMENT_ROWS: usize = 64;
+
 async fn write(db: &Db, statements: &mut Statements, rows: &[&Entry]) -> Result<(), sqlx::Error> {
+    if rows.len() <= SINGLE_STATEMENT_ROWS {
+        insert(statements, rows).execute(&db.pool).await?;
+        return Ok(());
+    }
     let mut tx = db.pool.begin().await?;
     let mut rest = rows;
     while !rest.is_empty() {
         let (head, tail) = rest.split_at(chunk(rest.len()));
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(statements.insert(head.len())));
-        for e in head {
+        insert(statements, head).execute(&mut *tx).await?;
+        rest = tail;
+    }
+    tx.commit().await
+}
+
+/// One multi-row INSERT of `rows`.
+fn insert<'q>(
+    statements: &mut Statements,
+    rows: &[&'q Entry],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(statements.insert(rows.len())));
+    {
+        for e in rows {
             q = q
                 .bind(e.id.as_str())
                 .bind(e.time.as_str())
@@ -683,10 +705,8 @@ async fn write(db: &Db, statements: &mut Statements, rows: &[&Entry]) -> Result<
                 .bind(e.resource_care_giver_hsa_id.as_str())
                 .bind(e.resource_care_unit_hsa_id.as_str());
         }
-        q.execute(&mut *tx).await?;
-        rest = tail;
     }
-    tx.commit().await
+    q
 }
 
 #[cfg(test)]
