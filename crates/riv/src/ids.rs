@@ -32,6 +32,12 @@ mod tests {
     }
 }
 
+/// A patient id as npo takes it: 12 digits, no separator (personnummer, samordningsnummer or a
+/// reservnummer; use [`is_valid_personal_identity`] to also check the date and check digit).
+pub fn is_patient_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// The Luhn check digit of the nine digits `YYMMDDNNN` of a personnummer.
 pub fn luhn_check_digit(nine: &[u8; 9]) -> u8 {
     let sum: u32 = nine

@@ -132,7 +132,7 @@ pub(crate) fn log_error(e: LogError) -> Response {
 
 /// A 400 problem unless `p` is a patient id as the services take it: 12 digits.
 pub(crate) fn invalid_patient(p: &str) -> Option<Response> {
-    if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
+    if npo_riv::ids::is_patient_id(p) {
         None
     } else {
         Some(problem(

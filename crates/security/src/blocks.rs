@@ -12,7 +12,6 @@
 //! [`is_blocked`] and [`filter`] are the pure rule; [`BlockStore`] is the register.
 
 use crate::model::{Actor, RecordFacts};
-use npo_riv::common::is_timestamp;
 use npo_riv::ids::is_hsa_id;
 use npo_store::{Db, sqlx};
 use serde::{Deserialize, Serialize};
@@ -365,7 +364,7 @@ fn split_types(s: &str) -> Vec<String> {
 }
 
 fn check_patient(p: &str) -> Result<(), BlockError> {
-    if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
+    if npo_riv::ids::is_patient_id(p) {
         Ok(())
     } else {
         Err(BlockError::PatientId)
@@ -380,19 +379,12 @@ fn check_hsa(id: &str, what: &'static str) -> Result<(), BlockError> {
     }
 }
 
-/// `YYYYMMDDhhmmss` as RIV has it, and a date that exists (no 31 February).
 fn is_real_timestamp(s: &str) -> bool {
-    is_timestamp(s) && chrono::NaiveDateTime::parse_from_str(s, "%Y%m%d%H%M%S").is_ok()
+    npo_riv::time::is_real_timestamp(s)
 }
 
 fn add_days(ts: &str, days: i64) -> Option<String> {
-    chrono::NaiveDateTime::parse_from_str(ts, "%Y%m%d%H%M%S")
-        .ok()
-        .map(|t| {
-            (t + chrono::Duration::days(days))
-                .format("%Y%m%d%H%M%S")
-                .to_string()
-        })
+    npo_riv::time::shifted(ts, chrono::Duration::days(days))
 }
 
 /// Checks a new block and returns its excluded types, deduplicated in a fixed order.

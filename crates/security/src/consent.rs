@@ -170,21 +170,11 @@ pub struct ConsentStore {
 }
 
 fn check_patient(p: &str) -> Result<(), ConsentError> {
-    if p.len() == 12 && p.bytes().all(|b| b.is_ascii_digit()) {
+    if npo_riv::ids::is_patient_id(p) {
         Ok(())
     } else {
         Err(ConsentError::PatientId)
     }
-}
-
-fn add_hours(ts: &str, hours: i64) -> String {
-    chrono::NaiveDateTime::parse_from_str(ts, "%Y%m%d%H%M%S")
-        .map(|t| {
-            (t + chrono::Duration::hours(hours))
-                .format("%Y%m%d%H%M%S")
-                .to_string()
-        })
-        .unwrap_or_else(|_| ts.to_owned())
 }
 
 impl ConsentStore {
@@ -236,7 +226,8 @@ impl ConsentStore {
             return Err(ConsentError::TooLong);
         }
         let now = npo_riv::time::now_timestamp();
-        let to = add_hours(&now, hours);
+        let to = npo_riv::time::shifted(&now, chrono::Duration::hours(hours))
+            .ok_or(ConsentError::Time("valid_to"))?;
         self.insert(
             ConsentKind::Emergency,
             ConsentScope::Person,

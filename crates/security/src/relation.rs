@@ -57,16 +57,11 @@ impl RelationStore {
         actor: &Actor,
         valid_to: &str,
     ) -> Result<Relation, RelationError> {
-        if patient_id.len() != 12 || !patient_id.bytes().all(|b| b.is_ascii_digit()) {
+        if !npo_riv::ids::is_patient_id(patient_id) {
             return Err(RelationError::PatientId);
         }
         let now = npo_riv::time::now_timestamp();
-        let latest = chrono::NaiveDateTime::parse_from_str(&now, "%Y%m%d%H%M%S")
-            .map(|t| {
-                (t + chrono::Duration::days(MAX_RELATION_DAYS))
-                    .format("%Y%m%d%H%M%S")
-                    .to_string()
-            })
+        let latest = npo_riv::time::shifted(&now, chrono::Duration::days(MAX_RELATION_DAYS))
             .unwrap_or_default();
         if !is_timestamp(valid_to) || valid_to <= now.as_str() || valid_to > latest.as_str() {
             return Err(RelationError::ValidTo);
