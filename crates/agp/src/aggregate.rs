@@ -179,7 +179,7 @@ async fn aggregate<C: Contract>(
                         error_code,
                         ..
                     }),
-                ..
+                .., has_more: Vec::new(),
             }) => status.records.push(ProcessingStatusRecord::failed(
                 la,
                 &now,
@@ -213,7 +213,7 @@ async fn aggregate<C: Contract>(
     }
     let response = Response {
         items,
-        result: Some(ResultType::ok(log_id)),
+        result: Some(ResultType::ok(log_id)), has_more: Vec::new(),
     };
     Ok(soap::envelope(
         &status.write(),

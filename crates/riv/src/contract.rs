@@ -4,15 +4,51 @@
 
 use crate::common::{ContractError, ItemMeta, Query, ResultType};
 use crate::xml::Element;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
 use std::fmt::Debug;
 
-/// A response: the items and the optional logical result.
+/// A response: the items, the optional logical result and, for contracts that page, where more
+/// items wait (one entry per source system that has more).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Response<I> {
     pub items: Vec<I>,
     pub result: Option<ResultType>,
+    pub has_more: Vec<HasMore>,
+}
+
+impl<I> Response<I> {
+    pub fn new(items: Vec<I>, result: Option<ResultType>) -> Self {
+        Response {
+            items,
+            result,
+            has_more: Vec::new(),
+        }
+    }
+}
+
+/// `HasMoreType` of the paging contracts: the source system (`logicalAddress`) holds more items;
+/// ask it again with `reference` as `hasMoreReference`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HasMore {
+    pub logical_address: String,
+    pub reference: String,
+}
+
+/// How an item is shown to people (clinicians, citizens): contract-independent and in Swedish.
+/// Built from the typed item; never stored.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ItemView {
+    /// Short heading, e.g. `Essentiell hypertoni (I10)`.
+    pub title: String,
+    /// The item's time as shown and sorted (`YYYYMMDD` or `YYYYMMDDhhmmss`).
+    pub time: String,
+    /// Label → value, in display order (labels in Swedish, e.g. `Dos`, `Referensintervall`).
+    pub fields: Vec<(&'static str, String)>,
+    /// Longer free text (a note, a report), if any.
+    pub text: Option<String>,
+    /// True for what the overview must call out: an abnormal result, a serious alert.
+    pub attention: bool,
 }
 
 /// One RIV-TA "Get" contract of an information type.
@@ -46,6 +82,15 @@ pub trait Contract: Send + Sync + 'static {
     fn meta(item: &Self::Item) -> ItemMeta<'_>;
     /// The time the request's period filter applies to (`YYYYMMDDhhmmss`).
     fn filter_time(item: &Self::Item) -> &str;
+    /// How the item is shown (Swedish labels).
+    fn view(item: &Self::Item) -> ItemView;
+
+    /// Items per answer for contracts that page (GetCareDocumentation 3.0); `None` answers all.
+    const PAGE_SIZE: Option<usize> = None;
+    /// The request's `hasMoreReference`, for contracts that page.
+    fn page_reference(_req: &Self::Request) -> Option<&str> {
+        None
+    }
 }
 
 /// Static description of a contract, for registries and the catalogue.

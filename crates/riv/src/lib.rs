@@ -20,6 +20,6 @@ pub mod xml;
 pub mod xsd;
 
 pub use common::{ContractError, ItemMeta, PersonId, Query, ResultType};
-pub use contract::{Contract, ContractInfo, Response};
+pub use contract::{Contract, ContractInfo, HasMore, ItemView, Response};
 pub use soap::{Envelope, Fault};
 pub use xml::{Element, Limits};

@@ -68,7 +68,7 @@ fn response_element() -> Element {
     };
     parse(&GetDiagnosisV2::write_response(&Response {
         items: vec![item],
-        result: None,
+        result: None, has_more: Vec::new(),
     }))
 }
 

@@ -120,7 +120,7 @@ async fn answer<C: Contract>(
             result: Some(ResultType::invalid_request(
                 log_id,
                 "sourceSystemHSAId does not match the LogicalAddress",
-            )),
+            )), has_more: Vec::new(),
         }));
     }
     let period = query
@@ -156,7 +156,7 @@ async fn answer<C: Contract>(
     }
     Ok(C::write_response(&ContractResponse {
         items,
-        result: Some(ResultType::ok(log_id)),
+        result: Some(ResultType::ok(log_id)), has_more: Vec::new(),
     }))
 }
 
@@ -181,7 +181,7 @@ impl SourceSystem {
         // What is stored must be servable: write it as a response and read it back.
         let written = C::write_response(&ContractResponse {
             items: vec![item.clone()],
-            result: None,
+            result: None, has_more: Vec::new(),
         });
         let el = xml::parse(written.as_bytes(), &Limits::default())
             .map_err(|e| SourceError::Invalid(e.to_string()))?;

@@ -5,7 +5,7 @@ use crate::common::{
     ContractError, HeaderSpelling, ItemMeta, PatientSummaryHeader, PersonId, Query, QuerySpelling,
     ResultType, check_timestamp, opt, req,
 };
-use crate::contract::{Contract, Response};
+use crate::contract::{Contract, ItemView, Response};
 use crate::xml::{Element, XmlWriter};
 use serde::{Deserialize, Serialize};
 
@@ -282,7 +282,7 @@ impl Contract for GetCareDocumentationV2 {
             .child(RESULT_NS, "result")
             .map(|r| ResultType::parse(r, RESULT_NS))
             .transpose()?;
-        Ok(Response { items, result })
+        Ok(Response::new(items, result))
     }
 
     fn write_response(resp: &Response<CareDocumentation>) -> String {
@@ -328,5 +328,46 @@ impl Contract for GetCareDocumentationV2 {
             .document_time
             .as_deref()
             .unwrap_or(&item.header.accountable.author_time)
+    }
+
+    fn view(item: &CareDocumentation) -> ItemView {
+        let n = &item.note;
+        let kind = n.note_code.as_deref().map(note_type_name);
+        let title = n
+            .title
+            .clone()
+            .or_else(|| item.header.document_title.clone())
+            .or_else(|| kind.map(str::to_owned))
+            .unwrap_or_else(|| "Anteckning".into());
+        let mut fields = Vec::new();
+        if let Some(k) = kind {
+            fields.push(("Anteckningstyp", k.to_owned()));
+        }
+        if let Some(name) = &item.header.accountable.name {
+            fields.push(("Signerad av", name.clone()));
+        }
+        ItemView {
+            title,
+            time: Self::filter_time(item).to_owned(),
+            fields,
+            text: n.text.clone(),
+            attention: false,
+        }
+    }
+}
+
+/// Swedish name of a note type (`ClinicalDocumentNoteCodeEnum`).
+pub fn note_type_name(code: &str) -> &'static str {
+    match code {
+        "utr" => "Utredning",
+        "atb" => "Åtgärd/Behandling",
+        "sam" => "Sammanfattning",
+        "sao" => "Samordning",
+        "ins" => "Inskrivning",
+        "slu" => "Slutanteckning",
+        "auf" => "Anteckning utan fysiskt möte",
+        "sva" => "Slutenvårdsanteckning",
+        "bes" => "Besöksanteckning",
+        _ => "Anteckning",
     }
 }

@@ -5,7 +5,7 @@ use crate::common::{
     ContractError, Cv, HeaderSpelling, ItemMeta, PatientSummaryHeader, Query, QuerySpelling,
     ResultType, check_timestamp, opt, opt_bool, req,
 };
-use crate::contract::{Contract, Response};
+use crate::contract::{Contract, ItemView, Response};
 use crate::xml::{Element, XmlWriter};
 use serde::{Deserialize, Serialize};
 
@@ -137,7 +137,7 @@ impl Contract for GetDiagnosisV2 {
             .child(NAMESPACE, "result")
             .map(|r| ResultType::parse(r, CORE_NS))
             .transpose()?;
-        Ok(Response { items, result })
+        Ok(Response::new(items, result))
     }
 
     fn write_response(resp: &Response<Diagnosis>) -> String {
@@ -179,5 +179,29 @@ impl Contract for GetDiagnosisV2 {
             .diagnosis_time
             .as_deref()
             .unwrap_or(&item.header.accountable.author_time)
+    }
+
+    fn view(item: &Diagnosis) -> ItemView {
+        let b = &item.body;
+        let name = b
+            .code
+            .as_ref()
+            .and_then(|c| c.display_name.clone().or_else(|| c.original_text.clone()))
+            .unwrap_or_else(|| "Diagnos utan benämning".into());
+        let title = match b.code.as_ref().and_then(|c| c.code.as_deref()) {
+            Some(code) => format!("{name} ({code})"),
+            None => name,
+        };
+        let mut fields = vec![("Typ", b.type_of_diagnosis.clone())];
+        if let Some(c) = b.chronic {
+            fields.push(("Kronisk", if c { "Ja" } else { "Nej" }.into()));
+        }
+        ItemView {
+            title,
+            time: Self::filter_time(item).to_owned(),
+            fields,
+            text: None,
+            attention: false,
+        }
     }
 }

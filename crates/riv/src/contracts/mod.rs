@@ -1,7 +1,27 @@
-//! One module per information contract.
+//! One module per information contract (DOMAIN.md §2), named after the contract and its major
+//! version.
 
+pub mod access_control_header;
+pub mod access_logs_for_patient_v1;
+pub mod alert_information_v2;
+pub mod care_contacts_v2;
+pub mod care_contacts_v3;
 pub mod care_documentation_v2;
+pub mod care_documentation_v3;
+pub mod care_plans_v2;
 pub mod diagnosis_v2;
+pub mod ecg_outcome_v1;
+pub mod functional_status_v2;
+pub mod imaging_outcome_v1;
+pub mod laboratory_outcome_v3;
+pub mod laboratory_outcome_v4;
+pub mod maternity_medical_history_v2;
+pub mod medication_history_v2;
+pub mod observations_v1;
+pub mod referral_outcome_v3;
+pub mod request_activities_v1;
+pub mod request_activities_v2;
+pub mod vaccination_history_v2;
 
 pub use care_documentation_v2::GetCareDocumentationV2;
 pub use diagnosis_v2::GetDiagnosisV2;

@@ -1,0 +1,107 @@
+//! A population: patient number `i` of a seed, with the conditions their story is built on, and
+//! the driver that runs every generator for one patient.
+
+use crate::codes::{self, Row};
+use crate::ctx::{Site, SiteKind, Unit};
+use crate::generate::{Env, Sink, emit_all};
+use crate::people::{self, Patient};
+use crate::rng::Rng;
+use chrono::NaiveDate;
+
+/// The parameters that fix every byte of generated data.
+#[derive(Clone, Debug)]
+pub struct Population {
+    pub seed: u64,
+    /// The reference day: nothing happens after it.
+    pub today: NaiveDate,
+    /// The care givers' source systems records are spread over.
+    pub sites: Vec<Site>,
+}
+
+impl Population {
+    /// Patient number `index` and their conditions (rows of `data/conditions.tsv`: icd10, name,
+    /// chronic, atc, labs, min_age, max_age, sex, weight).
+    pub fn patient(&self, index: u64) -> (Patient, Vec<&'static Row>) {
+        let mut rng = Rng::derive(self.seed, &format!("patient:{index}"));
+        let patient = people::patient(&mut rng, self.today);
+        let age = patient.age_on(self.today);
+        let conditions = codes::conditions()
+            .iter()
+            .filter(|c| {
+                let min: u32 = c.col(5).parse().unwrap_or(0);
+                let max: u32 = c.col(6).parse().unwrap_or(100);
+                let sex_ok = match c.col(7) {
+                    "F" => patient.female,
+                    "M" => !patient.female,
+                    _ => true,
+                };
+                (min..=max).contains(&age) && sex_ok
+            })
+            .filter(|c| {
+                // Older people carry more conditions.
+                let weight: f64 = c.col(8).parse().unwrap_or(1.0);
+                let age_factor = 0.5 + f64::from(age) / 60.0;
+                rng.chance((weight / 100.0 * age_factor * 1.6).min(0.9))
+            })
+            .collect();
+        (patient, conditions)
+    }
+
+    /// Generates every record of patient `index` into `sink`.
+    pub fn emit<S: Sink>(&self, index: u64, sink: &mut S) -> Result<Patient, S::Error> {
+        let (patient, conditions) = self.patient(index);
+        let env = Env {
+            seed: self.seed,
+            patient: &patient,
+            sites: &self.sites,
+            today: self.today,
+            conditions: &conditions,
+        };
+        emit_all(&env, sink)?;
+        Ok(patient)
+    }
+}
+
+/// Three care givers (a region, a municipality, a private provider) for tests and examples.
+pub fn example_sites() -> Vec<Site> {
+    let unit = |id: &str, name: &str| Unit {
+        hsa_id: id.into(),
+        name: name.into(),
+    };
+    vec![
+        Site {
+            source_system: "SE2321000016-SRC1".into(),
+            care_giver_hsa_id: "SE2321000016-0001".into(),
+            care_giver_name: "Region Exempel".into(),
+            kind: SiteKind::Region,
+            units: vec![
+                unit("SE2321000016-U001", "Vårdcentralen Ekbacken"),
+                unit("SE2321000016-U002", "Medicinkliniken, Länssjukhuset"),
+                unit("SE2321000016-U003", "Akutmottagningen, Länssjukhuset"),
+            ],
+        },
+        Site {
+            source_system: "SE2120001234-SRC2".into(),
+            care_giver_hsa_id: "SE2120001234-0001".into(),
+            care_giver_name: "Exempels kommun".into(),
+            kind: SiteKind::Municipality,
+            units: vec![unit("SE2120001234-U001", "Hemsjukvården Norr")],
+        },
+        Site {
+            source_system: "SE5566778899-SRC3".into(),
+            care_giver_hsa_id: "SE5566778899-0001".into(),
+            care_giver_name: "Privatkliniken AB".into(),
+            kind: SiteKind::Private,
+            units: vec![unit("SE5566778899-U001", "Privatkliniken Centrum")],
+        },
+    ]
+}
+
+/// A population over [`example_sites`] on a fixed day, for tests.
+pub fn example() -> Population {
+    Population {
+        seed: 42,
+        today: NaiveDate::from_ymd_opt(2026, 11, 1).expect("valid date"),
+        sites: example_sites(),
+    }
+}
