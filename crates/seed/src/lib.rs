@@ -5,6 +5,7 @@
 //! Code lists (ICD-10-SE, ATC, NPU, KVÅ, vaccines, names) are curated subsets kept as
 //! tab-separated files in `data/`.
 
+pub mod check;
 pub mod codes;
 pub mod ctx;
 pub mod generate;
