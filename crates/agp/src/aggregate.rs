@@ -170,6 +170,7 @@ async fn aggregate<C: Contract>(
     let mut status = ProcessingStatus::default();
     let mut items = Vec::new();
     let mut seen = HashSet::new();
+    let mut has_more = Vec::new();
     for (la, outcome) in answers {
         match outcome {
             Ok(Response {
@@ -179,7 +180,7 @@ async fn aggregate<C: Contract>(
                         error_code,
                         ..
                     }),
-                .., has_more: Vec::new(),
+                ..
             }) => status.records.push(ProcessingStatusRecord::failed(
                 la,
                 &now,
@@ -191,6 +192,8 @@ async fn aggregate<C: Contract>(
             )),
             Ok(resp) => {
                 status.records.push(ProcessingStatusRecord::ok(la, &now));
+                // Where a source has more (contracts that page), the consumer asks it directly.
+                has_more.extend(resp.has_more);
                 for item in resp.items {
                     let meta = C::meta(&item);
                     // Never pass on another patient's record, nor the same record twice.
@@ -213,7 +216,8 @@ async fn aggregate<C: Contract>(
     }
     let response = Response {
         items,
-        result: Some(ResultType::ok(log_id)), has_more: Vec::new(),
+        result: Some(ResultType::ok(log_id)),
+        has_more,
     };
     Ok(soap::envelope(
         &status.write(),

@@ -17,7 +17,6 @@ use axum::extract::{Extension, State};
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use npo_pki::PeerIdentity;
-use npo_riv::contracts::{GetCareDocumentationV2, GetDiagnosisV2};
 use npo_riv::server::{Soap, SoapFault};
 use npo_riv::{Fault, Limits, soap};
 use npo_router::{CORRELATION_ID, ORIGINAL_CONSUMER, SENDER_ID, VpClient};
@@ -27,13 +26,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Every aggregated contract. Adding a contract means adding its module in `npo-riv` and one
-/// line here.
+/// Every aggregated contract: all of `npo_riv::for_each_contract!`.
 pub fn services() -> Vec<Box<dyn AggregatingService>> {
-    vec![
-        Box::new(Aggregator::<GetCareDocumentationV2>::new()),
-        Box::new(Aggregator::<GetDiagnosisV2>::new()),
-    ]
+    macro_rules! services {
+        ($($c:ty),* $(,)?) => {
+            vec![$(Box::new(Aggregator::<$c>::new()) as Box<dyn AggregatingService>),*]
+        };
+    }
+    npo_riv::for_each_contract!(services)
 }
 
 /// Settings of the aggregating services.

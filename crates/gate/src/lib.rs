@@ -363,13 +363,13 @@ impl Gate {
         patient: &str,
         period: Option<DatePeriod>,
     ) -> Result<(Vec<Record>, ProcessingStatus), CallError> {
-        let mut q = Query::for_patient(PersonId::personnummer(patient));
+        let mut q = Query::for_patient(PersonId::for_patient_id(patient));
         q.period = period;
         let env = self
             .vp
             .call(
                 &self.cfg.aggregating_logical_address,
-                &t.write_request(&q),
+                &t.write_request(&q, None),
                 &[],
             )
             .await?;
@@ -381,12 +381,42 @@ impl Gate {
             .transpose()
             .map_err(|e| CallError::Malformed(e.to_string()))?
             .unwrap_or_default();
-        let records = t
+        let (mut records, mut more) = t
             .parse_response(&env.body)
             .map_err(|e| CallError::Malformed(e.to_string()))?;
+        // Contracts that page: ask each source that has more directly, page by page.
+        let mut pages = 0;
+        while let Some(m) = more.pop() {
+            pages += 1;
+            if pages > MAX_PAGES {
+                tracing::warn!(source = %m.logical_address, "too many pages: the rest is not shown");
+                break;
+            }
+            let mut q = q.clone();
+            q.source_system_id = Some(m.logical_address.clone());
+            let env = self
+                .vp
+                .call(
+                    &m.logical_address,
+                    &t.write_request(&q, Some(&m.reference)),
+                    &[],
+                )
+                .await?;
+            let (page, next) = t
+                .parse_response(&env.body)
+                .map_err(|e| CallError::Malformed(e.to_string()))?;
+            records.extend(page);
+            more.extend(
+                next.into_iter()
+                    .filter(|n| n.logical_address == m.logical_address),
+            );
+        }
         Ok((records, status))
     }
 }
+
+/// At most this many follow-up pages are fetched per information type and overview.
+pub const MAX_PAGES: usize = 200;
 
 fn unavailable(what: &'static str, e: &dyn std::fmt::Display) -> Refusal {
     tracing::error!(check = what, error = %e, "a PDL check could not be made: nothing is shown");

@@ -1,64 +1,175 @@
-//! The information types the gate shows, and their records.
+//! The information types the gate shows, and their records. Each type is fetched through one
+//! contract (the newest version npo implements); records are kept typed behind a small
+//! object-safe interface, so the gate and its consumers never match on contracts.
 
 use npo_riv::ContractError;
 use npo_riv::common::{ItemMeta, Query};
-use npo_riv::contract::Contract;
-use npo_riv::contracts::care_documentation_v2::CareDocumentation;
-use npo_riv::contracts::diagnosis_v2::Diagnosis;
+use npo_riv::contract::{Contract, HasMore, ItemView};
 use npo_riv::contracts::{GetCareDocumentationV2, GetDiagnosisV2};
 use npo_riv::xml::Element;
 use npo_security::RecordFacts;
 use serde::{Deserialize, Serialize};
+use std::fmt::Debug;
+use std::marker::PhantomData;
+use std::sync::Arc;
 
-/// An information type of the overview. Its code is the PDL information type used in rights,
-/// blocks and the log (the engagement-index categorization for the first-generation types).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum InformationType {
-    CareDocumentation,
-    Diagnosis,
+/// Declares the information types: variant, contract, URL key and Swedish name, in overview
+/// order. The code of a type (used in rights, blocks and the log) is its contract's
+/// engagement-index categorization.
+macro_rules! information_types {
+    ($($variant:ident => $contract:ty, $key:literal, $name:literal;)*) => {
+        /// An information type of the overview.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum InformationType {
+            $($variant,)*
+        }
+
+        impl InformationType {
+            pub const ALL: &'static [InformationType] = &[$(InformationType::$variant,)*];
+
+            /// The contract the type is fetched with.
+            fn ops(self) -> &'static dyn ContractOps {
+                match self {
+                    $(InformationType::$variant => {
+                        static OPS: Ops<$contract> = Ops(PhantomData);
+                        &OPS
+                    })*
+                }
+            }
+
+            /// A stable key for URLs and forms, e.g. `diagnoser`.
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(InformationType::$variant => $key,)*
+                }
+            }
+
+            /// The Swedish name, e.g. `Diagnoser`.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(InformationType::$variant => $name,)*
+                }
+            }
+        }
+    };
+}
+
+information_types! {
+    Diagnosis => GetDiagnosisV2, "diagnoser", "Diagnoser";
+    CareDocumentation => GetCareDocumentationV2, "anteckningar", "Journalanteckningar";
 }
 
 impl InformationType {
-    pub const ALL: [InformationType; 2] = [
-        InformationType::CareDocumentation,
-        InformationType::Diagnosis,
-    ];
-
+    /// The PDL information type code: the contract's engagement-index categorization.
     pub fn code(self) -> &'static str {
-        match self {
-            InformationType::CareDocumentation => GetCareDocumentationV2::CATEGORIZATION,
-            InformationType::Diagnosis => GetDiagnosisV2::CATEGORIZATION,
-        }
+        self.ops().categorization()
     }
 
-    pub(crate) fn write_request(self, q: &Query) -> String {
-        match self {
-            InformationType::CareDocumentation => GetCareDocumentationV2::write_request(q),
-            InformationType::Diagnosis => GetDiagnosisV2::write_request(q),
-        }
+    pub fn from_key(key: &str) -> Option<InformationType> {
+        Self::ALL.iter().copied().find(|t| t.key() == key)
     }
 
-    pub(crate) fn parse_response(self, body: &Element) -> Result<Vec<Record>, ContractError> {
-        Ok(match self {
-            InformationType::CareDocumentation => GetCareDocumentationV2::parse_response(body)?
-                .items
-                .into_iter()
-                .map(|i| Record::CareDocumentation(Box::new(i)))
-                .collect(),
-            InformationType::Diagnosis => GetDiagnosisV2::parse_response(body)?
-                .items
-                .into_iter()
-                .map(|i| Record::Diagnosis(Box::new(i)))
-                .collect(),
-        })
+    /// The namespace of the contract the type is fetched with.
+    pub fn contract_namespace(self) -> &'static str {
+        self.ops().namespace()
+    }
+
+    pub(crate) fn write_request(self, q: &Query, page_reference: Option<&str>) -> String {
+        self.ops().write_request(q, page_reference)
+    }
+
+    pub(crate) fn parse_response(
+        self,
+        body: &Element,
+    ) -> Result<(Vec<Record>, Vec<HasMore>), ContractError> {
+        self.ops().parse_response(self, body)
+    }
+}
+
+/// What the gate needs of a contract, without its types.
+trait ContractOps: Send + Sync {
+    fn namespace(&self) -> &'static str;
+    fn categorization(&self) -> &'static str;
+    fn write_request(&self, q: &Query, page_reference: Option<&str>) -> String;
+    fn parse_response(
+        &self,
+        t: InformationType,
+        body: &Element,
+    ) -> Result<(Vec<Record>, Vec<HasMore>), ContractError>;
+}
+
+struct Ops<C>(PhantomData<fn() -> C>);
+
+impl<C: Contract> ContractOps for Ops<C> {
+    fn namespace(&self) -> &'static str {
+        C::NAMESPACE
+    }
+    fn categorization(&self) -> &'static str {
+        C::CATEGORIZATION
+    }
+    fn write_request(&self, q: &Query, page_reference: Option<&str>) -> String {
+        let mut req = C::Request::from(q.clone());
+        if let Some(r) = page_reference {
+            C::set_page_reference(&mut req, r);
+        }
+        C::write_request(&req)
+    }
+    fn parse_response(
+        &self,
+        t: InformationType,
+        body: &Element,
+    ) -> Result<(Vec<Record>, Vec<HasMore>), ContractError> {
+        let resp = C::parse_response(body)?;
+        let records = resp
+            .items
+            .into_iter()
+            .map(|i| Record {
+                information_type: t,
+                item: Arc::new(Typed::<C>(i)),
+            })
+            .collect();
+        Ok((records, resp.has_more))
+    }
+}
+
+/// A typed item behind the object-safe interface.
+trait AnyItem: Debug + Send + Sync {
+    fn meta(&self) -> ItemMeta<'_>;
+    fn view(&self) -> ItemView;
+    fn to_json(&self) -> serde_json::Value;
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+struct Typed<C: Contract>(C::Item);
+
+impl<C: Contract> Debug for Typed<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<C: Contract> AnyItem for Typed<C> {
+    fn meta(&self) -> ItemMeta<'_> {
+        C::meta(&self.0)
+    }
+    fn view(&self) -> ItemView {
+        C::view(&self.0)
+    }
+    fn to_json(&self) -> serde_json::Value {
+        // Items are plain data (strings, numbers, options, vectors): serialising cannot fail;
+        // `Null` would only show an empty record.
+        serde_json::to_value(&self.0).unwrap_or(serde_json::Value::Null)
+    }
+    fn as_any(&self) -> &dyn std::any::Any {
+        &self.0
     }
 }
 
 /// One record shown by the gate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Record {
-    CareDocumentation(Box<CareDocumentation>),
-    Diagnosis(Box<Diagnosis>),
+#[derive(Clone, Debug)]
+pub struct Record {
+    information_type: InformationType,
+    item: Arc<dyn AnyItem>,
 }
 
 /// The facts of a record that has a care unit and a care giver.
@@ -86,17 +197,26 @@ impl Facts<'_> {
 
 impl Record {
     pub fn information_type(&self) -> InformationType {
-        match self {
-            Record::CareDocumentation(_) => InformationType::CareDocumentation,
-            Record::Diagnosis(_) => InformationType::Diagnosis,
-        }
+        self.information_type
     }
 
     pub fn meta(&self) -> ItemMeta<'_> {
-        match self {
-            Record::CareDocumentation(r) => GetCareDocumentationV2::meta(r),
-            Record::Diagnosis(r) => GetDiagnosisV2::meta(r),
-        }
+        self.item.meta()
+    }
+
+    /// How the record is shown (Swedish).
+    pub fn view(&self) -> ItemView {
+        self.item.view()
+    }
+
+    /// The whole typed record as JSON (for the third-party API).
+    pub fn to_json(&self) -> serde_json::Value {
+        self.item.to_json()
+    }
+
+    /// The typed item, if the record is of contract `C`.
+    pub fn item<C: Contract>(&self) -> Option<&C::Item> {
+        self.item.as_any().downcast_ref::<C::Item>()
     }
 
     /// `None` for records without care unit or care giver: those are never shown.

@@ -481,14 +481,14 @@ fn catalogue(info: &FederationInfo, platform: &Platform, sources: &[SourceConfig
     for i in &infos {
         let agp = info.aggregating_logical_address.as_str();
         c.routings.push(routing(
-            format!("demo-agp-{}", i.name),
+            format!("demo-agp-{}-{}", i.name, i.version),
             agp,
             i.namespace,
             demo::AGP_HSA_ID,
             &agp_url,
         ));
         c.authorizations.push(grant(
-            format!("demo-consumer-agp-{}", i.name),
+            format!("demo-consumer-agp-{}-{}", i.name, i.version),
             demo::CONSUMER_HSA_ID,
             agp,
             i.namespace,
@@ -532,20 +532,20 @@ fn catalogue(info: &FederationInfo, platform: &Platform, sources: &[SourceConfig
             // its care giver's units.
             for la in [&s.hsa_id, &s.care_giver_hsa_id] {
                 c.routings.push(routing(
-                    format!("demo-{la}-{}", i.name),
+                    format!("demo-{la}-{}-{}", i.name, i.version),
                     la,
                     i.namespace,
                     &s.hsa_id,
                     &running.url,
                 ));
                 c.authorizations.push(grant(
-                    format!("demo-agp-{la}-{}", i.name),
+                    format!("demo-agp-{la}-{}-{}", i.name, i.version),
                     demo::AGP_HSA_ID,
                     la,
                     i.namespace,
                 ));
                 c.authorizations.push(grant(
-                    format!("demo-consumer-{la}-{}", i.name),
+                    format!("demo-consumer-{la}-{}-{}", i.name, i.version),
                     demo::CONSUMER_HSA_ID,
                     la,
                     i.namespace,

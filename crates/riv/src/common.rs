@@ -105,6 +105,20 @@ impl PersonId {
         }
     }
 
+    /// A personnummer or, when the day is 61–91, a samordningsnummer, with its OID.
+    pub fn for_patient_id(id: &str) -> Self {
+        let day: u32 = id.get(6..8).and_then(|d| d.parse().ok()).unwrap_or(0);
+        PersonId {
+            id: id.into(),
+            type_: if day > 60 {
+                OID_SAMORDNINGSNUMMER
+            } else {
+                OID_PERSONNUMMER
+            }
+            .into(),
+        }
+    }
+
     pub fn parse(el: &Element, ns: &str) -> Result<Self> {
         Ok(PersonId {
             id: req(el, ns, "id")?.to_owned(),

@@ -65,7 +65,8 @@ pub trait Contract: Send + Sync + 'static {
     /// The engagement-index categorization, e.g. `dia`.
     const CATEGORIZATION: &'static str;
 
-    type Request: Clone + Debug + Send + Sync + 'static;
+    /// The request; every request can be made from the shared filters.
+    type Request: Clone + Debug + Send + Sync + From<Query> + 'static;
     type Item: Clone + Debug + PartialEq + Send + Sync + Serialize + DeserializeOwned + 'static;
 
     fn parse_request(body: &Element) -> Result<Self::Request, ContractError>;
@@ -91,6 +92,8 @@ pub trait Contract: Send + Sync + 'static {
     fn page_reference(_req: &Self::Request) -> Option<&str> {
         None
     }
+    /// Sets the request's `hasMoreReference` (contracts that page).
+    fn set_page_reference(_req: &mut Self::Request, _reference: &str) {}
 }
 
 /// Static description of a contract, for registries and the catalogue.

@@ -18,7 +18,6 @@ pub use service::{ContractService, Served};
 
 use axum::Router;
 use axum::routing::{post, put};
-use npo_riv::contracts::{GetCareDocumentationV2, GetDiagnosisV2};
 use npo_router::VpClient;
 use npo_store::Db;
 use serde::{Deserialize, Serialize};
@@ -31,10 +30,12 @@ use tokio_util::sync::CancellationToken;
 /// Every contract the reference source system serves. Adding a contract means adding its
 /// module in `npo-riv` and one line here.
 pub fn contracts() -> Vec<Box<dyn ContractService>> {
-    vec![
-        Box::new(Served::<GetCareDocumentationV2>::new()),
-        Box::new(Served::<GetDiagnosisV2>::new()),
-    ]
+    macro_rules! served {
+        ($($c:ty),* $(,)?) => {
+            vec![$(Box::new(Served::<$c>::new()) as Box<dyn ContractService>),*]
+        };
+    }
+    npo_riv::for_each_contract!(served)
 }
 
 /// A care unit of the source system's care giver.

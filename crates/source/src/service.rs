@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use futures::future::BoxFuture;
 use npo_pki::PeerIdentity;
 use npo_riv::common::is_timestamp;
-use npo_riv::contract::{Contract, Response as ContractResponse};
+use npo_riv::contract::{Contract, HasMore, Response as ContractResponse};
 use npo_riv::server::{Soap, SoapFault};
 use npo_riv::{Element, Fault, Limits, ResultType, soap, xml};
 use std::marker::PhantomData;
@@ -154,10 +154,58 @@ async fn answer<C: Contract>(
             }
         }
     }
+    let Some(page_size) = C::PAGE_SIZE else {
+        return Ok(C::write_response(&ContractResponse::new(
+            items,
+            Some(ResultType::ok(log_id)),
+        )));
+    };
+    // Paging: newest first, then by documentId; the reference is the last key sent.
+    items.sort_by(|a, b| page_key::<C>(b).0.cmp(page_key::<C>(a).0).then_with(|| page_key::<C>(a).1.cmp(page_key::<C>(b).1)));
+    if let Some(reference) = C::page_reference(&req) {
+        let Some((time, id)) = decode_reference(reference) else {
+            return Ok(C::write_response(&ContractResponse::new(
+                Vec::new(),
+                Some(ResultType::invalid_request(log_id, "hasMoreReference is not valid")),
+            )));
+        };
+        items.retain(|i| {
+            let (t, d) = page_key::<C>(i);
+            t < time.as_str() || (t == time && d > id.as_str())
+        });
+    }
+    let mut has_more = Vec::new();
+    if items.len() > page_size {
+        items.truncate(page_size);
+        if let Some(last) = items.last() {
+            let (t, d) = page_key::<C>(last);
+            has_more.push(HasMore {
+                logical_address: logical_address.to_owned(),
+                reference: encode_reference(t, d),
+            });
+        }
+    }
     Ok(C::write_response(&ContractResponse {
         items,
-        result: Some(ResultType::ok(log_id)), has_more: Vec::new(),
+        result: Some(ResultType::ok(log_id)),
+        has_more,
     }))
+}
+
+fn page_key<C: Contract>(item: &C::Item) -> (&str, &str) {
+    (C::filter_time(item), C::meta(item).document_id)
+}
+
+/// A paging reference: the last key sent, hex-encoded so that it is opaque and safe in XML.
+fn encode_reference(time: &str, document_id: &str) -> String {
+    hex::encode(format!("{time}\n{document_id}"))
+}
+
+fn decode_reference(reference: &str) -> Option<(String, String)> {
+    let bytes = hex::decode(reference).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (time, id) = text.split_once('\n')?;
+    is_timestamp(time).then(|| (time.to_owned(), id.to_owned()))
 }
 
 impl SourceSystem {

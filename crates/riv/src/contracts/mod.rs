@@ -28,10 +28,23 @@ pub use diagnosis_v2::GetDiagnosisV2;
 
 use crate::contract::ContractInfo;
 
+/// Calls macro `$m` with the path of every information contract npo implements, so that every
+/// registry (the catalogue, the source system, the aggregating services) lists the same ones.
+/// Adding a contract: its module, and one line here.
+#[macro_export]
+macro_rules! for_each_contract {
+    ($m:ident) => {
+        $m!(
+            $crate::contracts::GetCareDocumentationV2,
+            $crate::contracts::GetDiagnosisV2,
+        )
+    };
+}
+
 /// Every information contract npo implements.
 pub fn all() -> Vec<ContractInfo> {
-    vec![
-        ContractInfo::of::<GetCareDocumentationV2>(),
-        ContractInfo::of::<GetDiagnosisV2>(),
-    ]
+    macro_rules! infos {
+        ($($c:ty),* $(,)?) => { vec![$(ContractInfo::of::<$c>()),*] };
+    }
+    for_each_contract!(infos)
 }
