@@ -132,6 +132,14 @@ pub struct Gate {
     available: Mutex<HashMap<(String, String, String), Instant>>,
 }
 
+/// What the preconditions established.
+struct Checked {
+    types: Vec<InformationType>,
+    basis: Basis,
+    blocks: Vec<Block>,
+    now: String,
+}
+
 /// One fetched record with its facts.
 struct Seen {
     record: Record,
@@ -163,20 +171,33 @@ impl Gate {
         &self.log
     }
 
-    /// Reads what `actor` may see of the patient. Every record returned is logged.
-    pub async fn read(&self, actor: &Actor, req: &ReadRequest) -> Result<ReadAnswer, Refusal> {
-        let patient = req.patient_id.as_str();
+    /// The PDL checks alone (rights for at least one type, available patient, relation, consent
+    /// or emergency access), without fetching or logging anything: what a user interface asks
+    /// before it shows the overview. [`Gate::read`] makes the same checks again.
+    pub async fn check(&self, actor: &Actor, patient: &str) -> Result<Basis, Refusal> {
+        let checked = self.preconditions(actor, patient, &[]).await?;
+        Ok(checked.basis)
+    }
+
+    /// Steps 1–4, in the law's order; everything known before anything is fetched.
+    async fn preconditions(
+        &self,
+        actor: &Actor,
+        patient: &str,
+        asked: &[InformationType],
+    ) -> Result<Checked, Refusal> {
         if !npo_riv::ei::is_resident_id(patient) {
             return Err(Refusal::InvalidPatient);
         }
         // 1. Rights: the types the assignment may read at all.
-        let asked = if req.types.is_empty() {
-            InformationType::ALL.to_vec()
+        let asked = if asked.is_empty() {
+            InformationType::ALL
         } else {
-            req.types.clone()
+            asked
         };
         let types: Vec<InformationType> = asked
-            .into_iter()
+            .iter()
+            .copied()
             .filter(|t| {
                 [Scope::CareUnit, Scope::CareGiver, Scope::Coherent]
                     .iter()
@@ -191,8 +212,7 @@ impl Gate {
             return Err(Refusal::NotAvailablePatient);
         }
         // 3–4. Patient relation; consent or emergency access (for other care givers); the blocks.
-        //      Independent lookups, made together; judged in the law's order, and all known
-        //      before anything is fetched.
+        //      Independent lookups, made together; judged in the law's order.
         let now = npo_riv::time::now_timestamp();
         let (relation, consent, blocks) = tokio::join!(
             self.relations.check(patient, actor, &now),
@@ -211,6 +231,23 @@ impl Gate {
             Err(e) => return Err(unavailable("samtycke", &e)),
         };
         let blocks = blocks.map_err(|e| unavailable("spärrar", &e))?;
+        Ok(Checked {
+            types,
+            basis,
+            blocks,
+            now,
+        })
+    }
+
+    /// Reads what `actor` may see of the patient. Every record returned is logged.
+    pub async fn read(&self, actor: &Actor, req: &ReadRequest) -> Result<ReadAnswer, Refusal> {
+        let patient = req.patient_id.as_str();
+        let Checked {
+            types,
+            basis,
+            blocks,
+            now,
+        } = self.preconditions(actor, patient, &req.types).await?;
 
         // 5. Fetch every type in parallel through the aggregating services.
         let fetched = join_all(

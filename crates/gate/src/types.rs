@@ -5,7 +5,11 @@
 use npo_riv::ContractError;
 use npo_riv::common::{ItemMeta, Query};
 use npo_riv::contract::{Contract, HasMore, ItemView};
-use npo_riv::contracts::{GetCareDocumentationV2, GetDiagnosisV2};
+use npo_riv::contracts::{
+    GetAlertInformationV2, GetCareDocumentationV2, GetCarePlansV2, GetDiagnosisV2,
+    GetECGOutcomeV1, GetFunctionalStatusV2, GetImagingOutcomeV1, GetMaternityMedicalHistoryV2,
+    GetMedicationHistoryV2, GetReferralOutcomeV3, GetRequestActivitiesV2, GetVaccinationHistoryV2,
+};
 use npo_riv::xml::Element;
 use npo_security::RecordFacts;
 use serde::{Deserialize, Serialize};
@@ -13,11 +17,10 @@ use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// Declares the information types: variant, contract, URL key and Swedish name, in overview
-/// order. The code of a type (used in rights, blocks and the log) is its contract's
-/// engagement-index categorization.
+/// Declares the information types: variant, contract, PDL code, URL key and Swedish name, in
+/// overview order.
 macro_rules! information_types {
-    ($($variant:ident => $contract:ty, $key:literal, $name:literal;)*) => {
+    ($($variant:ident => $contract:ty, $code:literal, $key:literal, $name:literal;)*) => {
         /// An information type of the overview.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum InformationType {
@@ -34,6 +37,15 @@ macro_rules! information_types {
                         static OPS: Ops<$contract> = Ops(PhantomData);
                         &OPS
                     })*
+                }
+            }
+
+            /// The PDL information type code used in rights, blocks and the log: the
+            /// contract's engagement-index categorization, except `lak` for medications (the
+            /// code blocks exclude).
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(InformationType::$variant => $code,)*
                 }
             }
 
@@ -55,16 +67,21 @@ macro_rules! information_types {
 }
 
 information_types! {
-    Diagnosis => GetDiagnosisV2, "diagnoser", "Diagnoser";
-    CareDocumentation => GetCareDocumentationV2, "anteckningar", "Journalanteckningar";
+    Alert => GetAlertInformationV2, "upp", "uppmarksamhet", "Uppmärksamhetsinformation";
+    Diagnosis => GetDiagnosisV2, "dia", "diagnoser", "Diagnoser";
+    Medication => GetMedicationHistoryV2, "lak", "lakemedel", "Läkemedel";
+    CareDocumentation => GetCareDocumentationV2, "voo", "anteckningar", "Journalanteckningar";
+    Vaccination => GetVaccinationHistoryV2, "caa-gvh", "vaccinationer", "Vaccinationer";
+    FunctionalStatus => GetFunctionalStatusV2, "fun-fun", "funktionstillstand", "Funktionstillstånd och ADL";
+    CarePlan => GetCarePlansV2, "cll-cp", "vardplaner", "Vårdplaner";
+    Imaging => GetImagingOutcomeV1, "und-bdi-ure", "bild", "Bilddiagnostik";
+    Ecg => GetECGOutcomeV1, "und-ekg-ure", "ekg", "EKG";
+    ReferralOutcome => GetReferralOutcomeV3, "und-kon-ure", "konsultationssvar", "Konsultationssvar";
+    Maternity => GetMaternityMedicalHistoryV2, "utr-mtr", "modrahalsovard", "Mödrahälsovård";
+    RequestActivity => GetRequestActivitiesV2, "req-act", "remisstatus", "Remisstatus";
 }
 
 impl InformationType {
-    /// The PDL information type code: the contract's engagement-index categorization.
-    pub fn code(self) -> &'static str {
-        self.ops().categorization()
-    }
-
     pub fn from_key(key: &str) -> Option<InformationType> {
         Self::ALL.iter().copied().find(|t| t.key() == key)
     }
@@ -89,7 +106,6 @@ impl InformationType {
 /// What the gate needs of a contract, without its types.
 trait ContractOps: Send + Sync {
     fn namespace(&self) -> &'static str;
-    fn categorization(&self) -> &'static str;
     fn write_request(&self, q: &Query, page_reference: Option<&str>) -> String;
     fn parse_response(
         &self,
@@ -103,9 +119,6 @@ struct Ops<C>(PhantomData<fn() -> C>);
 impl<C: Contract> ContractOps for Ops<C> {
     fn namespace(&self) -> &'static str {
         C::NAMESPACE
-    }
-    fn categorization(&self) -> &'static str {
-        C::CATEGORIZATION
     }
     fn write_request(&self, q: &Query, page_reference: Option<&str>) -> String {
         let mut req = C::Request::from(q.clone());

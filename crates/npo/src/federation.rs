@@ -40,6 +40,16 @@ pub struct FederationSpec {
     pub agp: AgpConfig,
     /// Start the router's plain-HTTP internal listener, open to loopback callers.
     pub internal_listener: bool,
+    /// Start the clinician web app (port +5).
+    pub web: Option<WebSpec>,
+}
+
+/// How to run the clinician web app in a federation.
+#[derive(Clone, Debug)]
+pub struct WebSpec {
+    /// Offer the demo-user picker.
+    pub demo_mode: bool,
+    pub idle_timeout: Duration,
 }
 
 impl FederationSpec {
@@ -64,6 +74,7 @@ impl FederationSpec {
                 ..AgpConfig::default()
             },
             internal_listener: false,
+            web: None,
         }
     }
 }
@@ -103,12 +114,20 @@ pub struct FederationInfo {
     pub admin: Credential,
     pub sources: Vec<SourceInfo>,
     pub patients: Vec<String>,
+    /// The clinician web app, if started.
+    #[serde(default)]
+    pub web_url: Option<String>,
+    /// Personal certificates of the demo staff (HSA-id, certificate, key), for logging in to
+    /// the web app with a certificate.
+    #[serde(default)]
+    pub staff: Vec<Credential>,
 }
 
 /// A running federation.
 pub struct Federation {
     pub info: FederationInfo,
     pub security_api: crate::serve::Server,
+    pub web: Option<(crate::serve::Server, std::sync::Arc<npo_web::Web>)>,
     database_url: String,
     pub platform: Platform,
     pub sources: Vec<SourceNode>,
@@ -273,6 +292,8 @@ impl Federation {
                 })
                 .collect(),
             patients: spec.patients.clone(),
+            web_url: None,
+            staff: Vec::new(),
         };
 
         // The catalogue: the demo's own entries are (re)written on every start, so addresses
@@ -292,6 +313,30 @@ impl Federation {
         if directory.load().await?.care_givers.is_empty() {
             directory.replace(&demo::directory(&spec.sources)).await?;
         }
+
+        // The clinician web app, and personal certificates for the demo staff.
+        let mut info = info;
+        let web = match &spec.web {
+            None => None,
+            Some(w) => {
+                let dir = directory.load().await?;
+                for p in &dir.persons {
+                    let c = pki.issue(
+                        &format!("staff-{}", p.hsa_id),
+                        &CertSpec::person(&p.hsa_id, &p.full_name()),
+                    )?;
+                    info.staff.push(Credential {
+                        hsa_id: p.hsa_id.clone(),
+                        cert: c.cert_path,
+                        key: c.key_path,
+                    });
+                }
+                let (server, app) = start_web(&spec, &info, &pki, &database_url, w, stop.clone())
+                    .await?;
+                info.web_url = Some(url(reachable(server.addr), ""));
+                Some((server, app))
+            }
+        };
 
         // Demo records, once, then the engagement index is brought up to date.
         for node in &sources {
@@ -317,6 +362,7 @@ impl Federation {
         Ok(Federation {
             info,
             security_api,
+            web,
             database_url,
             platform,
             sources,
@@ -361,6 +407,7 @@ impl Federation {
         ];
         tasks.extend(self.platform.internal.map(|s| s.task));
         tasks.extend(self.sources.into_iter().map(|s| s.server.task));
+        tasks.extend(self.web.map(|(s, _)| s.task));
         for t in tasks {
             let _ = t.await;
         }
@@ -401,6 +448,97 @@ fn routing(id: String, la: &str, ns: &str, component: &str, url: &str) -> Routin
         from_date: FOREVER.0.into(),
         to_date: FOREVER.1.into(),
     }
+}
+
+/// Starts the web app on port +5 with its own server certificate; a personal certificate is
+/// optional in the handshake (the login page explains what is missing).
+async fn start_web(
+    spec: &FederationSpec,
+    info: &FederationInfo,
+    pki: &DevPki,
+    database_url: &str,
+    w: &WebSpec,
+    stop: CancellationToken,
+) -> anyhow::Result<(crate::serve::Server, std::sync::Arc<npo_web::Web>)> {
+    let db = npo_store::Db::connect(database_url).await?;
+    let consumer = Identity {
+        cert: info.consumer.cert.clone(),
+        key: info.consumer.key.clone(),
+    };
+    let vp = npo_router::VpClient::new(
+        &info.router_url,
+        crate::serve::client(&consumer, &info.ca)?,
+    )
+    .map_err(|e| anyhow::anyhow!(e))?;
+    let gate = npo_gate::Gate::new(
+        npo_gate::GateConfig {
+            system_hsa_id: demo::CONSUMER_HSA_ID.into(),
+            aggregating_logical_address: info.aggregating_logical_address.clone(),
+        },
+        vp,
+        npo_security::relation::RelationStore::new(db.clone()),
+        npo_security::consent::ConsentStore::new(db.clone()),
+        npo_security::blocks::BlockStore::new(db.clone()),
+        npo_security::access_log::AccessLog::start(db.clone(), Default::default()),
+    );
+    let launch_key = launch_key(&spec.data_dir)?;
+    let tcp = crate::serve::bind(port(spec, 5)).await?;
+    let addr = reachable(tcp.local_addr()?);
+    let cfg = npo_web::WebConfig {
+        demo_mode: w.demo_mode,
+        idle_timeout: w.idle_timeout,
+        launch_key,
+        launch_systems: vec![demo::CONSUMER_HSA_ID.into()],
+        public_url: url(addr, ""),
+        source_names: spec
+            .sources
+            .iter()
+            .map(|s| (s.hsa_id.clone(), s.name.clone()))
+            .collect(),
+        care_giver_names: spec
+            .sources
+            .iter()
+            .map(|s| (s.care_giver_hsa_id.clone(), s.care_giver_name.clone()))
+            .collect(),
+    };
+    let app = npo_web::Web::new(
+        cfg,
+        std::sync::Arc::new(gate),
+        npo_security::directory::DirectoryStore::new(db.clone()),
+        npo_security::relation::RelationStore::new(db.clone()),
+        npo_security::consent::ConsentStore::new(db.clone()),
+        npo_security::blocks::BlockStore::new(db),
+    );
+    let c = pki.issue("web", &CertSpec::system(demo::CONSUMER_HSA_ID, "npo webb"))?;
+    let identity = npo_pki::TlsIdentity::from_pem_files(&c.cert_path, &c.key_path)?;
+    let tls = npo_pki::server_config_optional_client(&identity, &info.ca)?;
+    let server = crate::serve::spawn_with_tls(tcp, tls, npo_web::router(app.clone()), stop)?;
+    Ok((server, app))
+}
+
+/// The context-launch secret, created once (0600) in the data directory.
+fn launch_key(dir: &Path) -> anyhow::Result<[u8; 32]> {
+    let path = dir.join("web-launch.key");
+    if let Ok(bytes) = std::fs::read(&path)
+        && let Ok(key) = <[u8; 32]>::try_from(hex::decode(bytes.trim_ascii()).unwrap_or_default())
+    {
+        return Ok(key);
+    }
+    let key = npo_web::launch::LaunchKey::generate_bytes();
+    write_secret(&path, hex::encode(key).as_bytes())?;
+    Ok(key)
+}
+
+fn write_secret(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut o = std::fs::OpenOptions::new();
+    o.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    o.mode(0o600);
+    o.open(path)?.write_all(bytes)?;
+    Ok(())
 }
 
 fn grant(id: String, consumer: &str, la: &str, ns: &str) -> Authorization {

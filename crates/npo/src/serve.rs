@@ -26,6 +26,20 @@ pub async fn spawn_tls(
     spawn_tls_on(tcp, &listener.identity(), ca, app, stop)
 }
 
+/// Serves `app` with a ready TLS configuration on an already bound listener.
+pub fn spawn_with_tls(
+    tcp: tokio::net::TcpListener,
+    tls: std::sync::Arc<rustls::ServerConfig>,
+    app: axum::Router,
+    stop: CancellationToken,
+) -> anyhow::Result<Server> {
+    let addr = tcp.local_addr()?;
+    let task = tokio::spawn(npo_pki::serve_tls(tcp, tls, app, async move {
+        stop.cancelled().await
+    }));
+    Ok(Server { addr, task })
+}
+
 /// Binds a TCP listener.
 pub async fn bind(addr: SocketAddr) -> anyhow::Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr)
@@ -43,11 +57,7 @@ pub fn spawn_tls_on(
 ) -> anyhow::Result<Server> {
     let identity = TlsIdentity::from_pem_files(&identity.cert, &identity.key)?;
     let tls = npo_pki::server_config(&identity, Some(ca))?;
-    let addr = tcp.local_addr()?;
-    let task = tokio::spawn(npo_pki::serve_tls(tcp, tls, app, async move {
-        stop.cancelled().await
-    }));
-    Ok(Server { addr, task })
+    spawn_with_tls(tcp, tls, app, stop)
 }
 
 /// The address clients use for a listener: loopback for a wildcard bind.

@@ -109,6 +109,27 @@ pub fn server_config(
     Ok(Arc::new(config))
 }
 
+/// Like [`server_config`] with a client CA, but a client certificate is optional: browsers
+/// without a card still reach the login page. A certificate that is presented must chain to
+/// `client_ca` and be valid, or the handshake fails; without one, [`PeerIdentity::hsa_id`] is
+/// `None`.
+pub fn server_config_optional_client(
+    identity: &TlsIdentity,
+    client_ca: &Path,
+) -> Result<Arc<ServerConfig>, PkiError> {
+    let provider = provider();
+    let roots = Arc::new(load_ca(client_ca)?);
+    let verifier = WebPkiClientVerifier::builder_with_provider(roots, provider.clone())
+        .allow_unauthenticated()
+        .build()?;
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_client_cert_verifier(verifier)
+        .with_single_cert(identity.certs.clone(), identity.key.clone_key())?;
+    config.alpn_protocols = vec![ALPN_HTTP11.to_vec()];
+    Ok(Arc::new(config))
+}
+
 /// Builds a TLS client configuration trusting the CAs in the PEM bundle `ca` and, if `identity`
 /// is given, presenting it as client certificate.
 ///

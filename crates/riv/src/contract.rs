@@ -86,6 +86,13 @@ pub trait Contract: Send + Sync + 'static {
     /// How the item is shown (Swedish labels).
     fn view(item: &Self::Item) -> ItemView;
 
+    /// Whether a source system answers a request with `item`: by default the shared filters,
+    /// the period applied to [`Contract::filter_time`]. Contracts with more filters, or another
+    /// period rule, override it.
+    fn matches(req: &Self::Request, item: &Self::Item) -> bool {
+        Self::query(req).matches(&Self::meta(item), Self::filter_time(item))
+    }
+
     /// Items per answer for contracts that page (GetCareDocumentation 3.0); `None` answers all.
     const PAGE_SIZE: Option<usize> = None;
     /// The request's `hasMoreReference`, for contracts that page.

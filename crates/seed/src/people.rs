@@ -116,7 +116,7 @@ mod tests {
             assert!(is_valid_personal_identity(&p.id), "{}", p.id);
             assert!(p.age_on(today) <= 100);
             let sex_digit = p.id.as_bytes()[10] - b'0';
-            assert_eq!(sex_digit % 2 == 0, p.female);
+            assert_eq!(sex_digit.is_multiple_of(2), p.female);
         }
     }
 }

@@ -144,7 +144,7 @@ async fn answer<C: Contract>(
     let mut items = Vec::with_capacity(payloads.len());
     for p in payloads {
         match serde_json::from_str::<C::Item>(&p) {
-            Ok(item) if query.matches(&C::meta(&item), C::filter_time(&item)) => items.push(item),
+            Ok(item) if C::matches(&req, &item) => items.push(item),
             Ok(_) => {}
             Err(e) => {
                 tracing::error!(%log_id, error = %e, "unreadable stored record");

@@ -1,0 +1,1356 @@
+//! Thin handlers: read the session, ask the gate or a security service, render a page.
+
+use crate::pages::{self, Chrome, csrf, layout, notice, time};
+use crate::session::{Session, same_secret};
+use crate::{SessionId, Web, ident, session_cookie};
+use axum::Json;
+use axum::extract::{Extension, Form, Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use maud::{Markup, html};
+use npo_gate::{Basis, InformationType, ReadAnswer, ReadRequest, Record, Refusal};
+use npo_pki::PeerIdentity;
+use npo_riv::common::DatePeriod;
+use npo_riv::headers::StatusCode as SourceStatus;
+use npo_security::blocks::{RevokeFor, RevokeReason};
+use npo_security::consent::{ConsentScope, NewConsent};
+use npo_security::{Actor, PURPOSE_CARE};
+use ring::hmac;
+use serde::Deserialize;
+use std::sync::Arc;
+
+type WebState = State<Arc<Web>>;
+
+/// How many of the newest records each overview part shows.
+const LATEST: usize = 5;
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+fn session(web: &Web, id: &SessionId) -> Session {
+    web.sessions.get(&id.0).unwrap_or_default()
+}
+
+fn chrome<'a>(web: &Web, s: &'a Session) -> Chrome<'a> {
+    Chrome {
+        user: s.person.as_ref().map(|p| p.1.as_str()),
+        assignment: s.actor.as_ref().map(|a| &a.assignment),
+        patient: if s.actor.is_some() {
+            s.patient.as_deref()
+        } else {
+            None
+        },
+        demo: web.cfg.demo_mode,
+        csrf: &s.csrf,
+    }
+}
+
+fn page(web: &Web, s: &Session, title: &str, body: Markup) -> Response {
+    Html(layout(title, &chrome(web, s), body).into_string()).into_response()
+}
+
+fn page_with(web: &Web, s: &Session, status: StatusCode, title: &str, body: Markup) -> Response {
+    (status, page(web, s, title, body)).into_response()
+}
+
+fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// The form's CSRF token must be the session's.
+fn csrf_ok(s: &Session, token: &str) -> bool {
+    !s.csrf.is_empty() && same_secret(&s.csrf, token)
+}
+
+fn forbidden_form(web: &Web, s: &Session) -> Response {
+    page_with(
+        web,
+        s,
+        StatusCode::FORBIDDEN,
+        "Formuläret gick inte att skicka",
+        notice(
+            "error",
+            "Formuläret var för gammalt eller kom inte från den här sidan. Ladda om sidan och försök igen.",
+        ),
+    )
+}
+
+/// The logged-in actor and selected patient, or where to go first.
+fn working(s: &Session) -> Result<(&Actor, &str), Response> {
+    let Some(actor) = s.actor.as_ref() else {
+        return Err(see_other(if s.person.is_some() {
+            "/uppdrag"
+        } else {
+            "/logga-in"
+        }));
+    };
+    let Some(patient) = s.patient.as_deref() else {
+        return Err(see_other("/patient"));
+    };
+    Ok((actor, patient))
+}
+
+fn now_ts() -> String {
+    npo_riv::time::now_timestamp()
+}
+
+fn in_hours(h: i64) -> String {
+    npo_riv::time::shifted(&now_ts(), chrono::Duration::hours(h)).unwrap_or_default()
+}
+
+fn refusal_page(web: &Web, s: &Session, r: &Refusal) -> Response {
+    let status = match r {
+        Refusal::CheckUnavailable(_) | Refusal::LogUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Refusal::InvalidPatient => StatusCode::BAD_REQUEST,
+        _ => StatusCode::FORBIDDEN,
+    };
+    page_with(
+        web,
+        s,
+        status,
+        "Informationen kan inte visas",
+        html! {
+            (notice("error", r.explanation()))
+            p { a href="/patient" { "Välj en annan patient" } }
+        },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// static
+
+pub async fn css() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        pages::CSS,
+    )
+        .into_response()
+}
+
+pub async fn js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        pages::JS,
+    )
+        .into_response()
+}
+
+pub async fn not_found(State(web): WebState, Extension(id): Extension<SessionId>) -> Response {
+    let s = session(&web, &id);
+    page_with(
+        &web,
+        &s,
+        StatusCode::NOT_FOUND,
+        "Sidan finns inte",
+        html! { p { a href="/" { "Till startsidan" } } },
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// login
+
+pub async fn home(State(web): WebState, Extension(id): Extension<SessionId>) -> Response {
+    let s = session(&web, &id);
+    match working(&s) {
+        Ok(_) => see_other("/oversikt"),
+        Err(r) => r,
+    }
+}
+
+pub async fn login_page(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Extension(peer): Extension<PeerIdentity>,
+) -> Response {
+    let s = session(&web, &id);
+    let body = html! {
+        @match (&peer.hsa_id, &peer.common_name) {
+            (Some(hsa), name) => {
+                p { "Ditt e-tjänstekort: " strong { (name.as_deref().unwrap_or("")) } " (" (hsa) ")." }
+                form method="post" action="/logga-in" {
+                    (csrf(&s.csrf))
+                    button type="submit" { "Logga in med e-tjänstekort" }
+                }
+            }
+            (None, _) => {
+                (notice("info", "Inget e-tjänstekort (SITHS) hittades. Sätt i kortet och ladda om sidan."))
+            }
+        }
+        @if web.cfg.demo_mode {
+            p { a href="/demo" { "Logga in som demoanvändare" } }
+        }
+    };
+    page(&web, &s, "Logga in", body)
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn login(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Extension(peer): Extension<PeerIdentity>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let s = session(&web, &id);
+    if !csrf_ok(&s, &f.csrf) {
+        return forbidden_form(&web, &s);
+    }
+    let Some(hsa) = peer.hsa_id.clone() else {
+        return page_with(
+            &web,
+            &s,
+            StatusCode::UNAUTHORIZED,
+            "Logga in",
+            notice("error", "Inget e-tjänstekort hittades. Sätt i kortet och ladda om sidan."),
+        );
+    };
+    log_in(&web, &id, &s, &hsa, false).await
+}
+
+/// Looks the person up and offers their assignments for care and treatment.
+async fn log_in(web: &Web, id: &SessionId, s: &Session, hsa: &str, demo: bool) -> Response {
+    let person = match web.directory.person(hsa).await {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!(error = %e, "directory unavailable at login");
+            return page_with(
+                web,
+                s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Inloggningen misslyckades",
+                notice("error", "HSA-katalogen kan inte nås just nu. Försök igen om en stund."),
+            );
+        }
+    };
+    let Some(person) = person else {
+        return page_with(
+            web,
+            s,
+            StatusCode::FORBIDDEN,
+            "Inloggningen nekades",
+            notice("error", "Du finns inte i HSA-katalogen och kan inte logga in."),
+        );
+    };
+    let assignments = match web.directory.assignments_of(hsa).await {
+        Ok(a) => a,
+        Err(e) => {
+            tracing::error!(error = %e, "directory unavailable at login");
+            return page_with(
+                web,
+                s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Inloggningen misslyckades",
+                notice("error", "HSA-katalogen kan inte nås just nu. Försök igen om en stund."),
+            );
+        }
+    };
+    let care: Vec<_> = assignments
+        .into_iter()
+        .filter(|a| a.purpose == PURPOSE_CARE)
+        .collect();
+    if care.is_empty() {
+        return page_with(
+            web,
+            s,
+            StatusCode::FORBIDDEN,
+            "Inloggningen nekades",
+            notice(
+                "error",
+                "Du har inget medarbetaruppdrag med syftet Vård och behandling. Kontakta din behörighetsadministratör.",
+            ),
+        );
+    }
+    // A new session id at login (against session fixation); a context launch survives it.
+    let Some(new_id) = web.sessions.rotate(&id.0) else {
+        return see_other("/logga-in");
+    };
+    web.sessions.update(&new_id, |s| {
+        s.person = Some((person.hsa_id.clone(), person.full_name()));
+        s.demo = demo;
+        s.assignments = care;
+        s.actor = None;
+    });
+    tracing::info!(user = %person.hsa_id, demo, "logged in");
+    let mut resp = see_other("/uppdrag");
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&new_id));
+    resp
+}
+
+pub async fn demo_page(State(web): WebState, Extension(id): Extension<SessionId>) -> Response {
+    let s = session(&web, &id);
+    if !web.cfg.demo_mode {
+        return not_found(State(web), Extension(id)).await;
+    }
+    let dir = match web.directory.load().await {
+        Ok(d) => d,
+        Err(_) => {
+            return page_with(
+                &web,
+                &s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Demoanvändare",
+                notice("error", "HSA-katalogen kan inte nås just nu."),
+            );
+        }
+    };
+    let body = html! {
+        (notice("warning", "Demoläge: välj en fiktiv användare. I drift loggar man alltid in med e-tjänstekort."))
+        form method="post" action="/demo/logga-in" {
+            (csrf(&s.csrf))
+            fieldset.choices {
+                legend { "Demoanvändare" }
+                @for (i, p) in dir.persons.iter().enumerate() {
+                    @let units: Vec<&str> = dir.assignments.iter().filter(|a| a.person_hsa_id == p.hsa_id).map(|a| a.name.as_str()).collect();
+                    label {
+                        input type="radio" name="person" value=(p.hsa_id) required checked[i == 0];
+                        span { strong { (p.full_name()) } ", " (p.title) " – " (units.join("; ")) " (" (p.hsa_id) ")" }
+                    }
+                }
+            }
+            button type="submit" { "Logga in" }
+        }
+    };
+    page(&web, &s, "Demoanvändare", body)
+}
+
+#[derive(Deserialize)]
+pub struct DemoLoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    person: String,
+}
+
+pub async fn demo_login(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Form(f): Form<DemoLoginForm>,
+) -> Response {
+    let s = session(&web, &id);
+    if !web.cfg.demo_mode {
+        return not_found(State(web), Extension(id)).await;
+    }
+    if !csrf_ok(&s, &f.csrf) {
+        return forbidden_form(&web, &s);
+    }
+    log_in(&web, &id, &s, &f.person, true).await
+}
+
+pub async fn assignment_page(State(web): WebState, Extension(id): Extension<SessionId>) -> Response {
+    let s = session(&web, &id);
+    if s.person.is_none() {
+        return see_other("/logga-in");
+    }
+    let body = html! {
+        p { "Välj det medarbetaruppdrag du arbetar i nu. Det avgör vilken information du får se." }
+        form method="post" action="/uppdrag" {
+            (csrf(&s.csrf))
+            fieldset.choices {
+                legend { "Medarbetaruppdrag (Vård och behandling)" }
+                @for (i, a) in s.assignments.iter().enumerate() {
+                    label {
+                        input type="radio" name="assignment" value=(a.hsa_id) required checked[i == 0];
+                        span { strong { (a.name) } " – " (a.care_unit_name) ", " (a.care_giver_name) }
+                    }
+                }
+            }
+            button type="submit" { "Välj uppdrag" }
+        }
+    };
+    page(&web, &s, "Välj medarbetaruppdrag", body)
+}
+
+#[derive(Deserialize)]
+pub struct AssignmentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    assignment: String,
+}
+
+pub async fn choose_assignment(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Form(f): Form<AssignmentForm>,
+) -> Response {
+    let s = session(&web, &id);
+    if !csrf_ok(&s, &f.csrf) {
+        return forbidden_form(&web, &s);
+    }
+    let Some((person, _)) = s.person.as_ref() else {
+        return see_other("/logga-in");
+    };
+    if !s.assignments.iter().any(|a| a.hsa_id == f.assignment) {
+        return page_with(
+            &web,
+            &s,
+            StatusCode::FORBIDDEN,
+            "Välj medarbetaruppdrag",
+            notice("error", "Uppdraget är inte ditt eller gäller inte vård och behandling."),
+        );
+    }
+    let actor = match web.directory.actor(person, &f.assignment).await {
+        Ok(Some(a)) if a.assignment.purpose == PURPOSE_CARE => a,
+        Ok(_) => {
+            return page_with(
+                &web,
+                &s,
+                StatusCode::FORBIDDEN,
+                "Välj medarbetaruppdrag",
+                notice("error", "Uppdraget finns inte längre i HSA-katalogen."),
+            );
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "directory unavailable");
+            return page_with(
+                &web,
+                &s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Välj medarbetaruppdrag",
+                notice("error", "HSA-katalogen kan inte nås just nu. Försök igen om en stund."),
+            );
+        }
+    };
+    let mut next = "/patient";
+    web.sessions.update(&id.0, |s| {
+        s.actor = Some(actor);
+        s.patient = None;
+        s.own_care_giver_only = false;
+        if let Some(p) = s.pending_patient.take() {
+            s.patient = Some(p);
+            next = "/oversikt";
+        }
+    });
+    see_other(next)
+}
+
+pub async fn logout(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let s = session(&web, &id);
+    if !csrf_ok(&s, &f.csrf) {
+        return forbidden_form(&web, &s);
+    }
+    web.sessions.remove(&id.0);
+    let (new_id, fresh) = web.sessions.create();
+    let mut resp = page(
+        &web,
+        &fresh,
+        "Du är utloggad",
+        html! { p { a href="/logga-in" { "Logga in igen" } } },
+    );
+    resp.headers_mut()
+        .insert(header::SET_COOKIE, session_cookie(&new_id));
+    resp
+}
+
+// ---------------------------------------------------------------------------------------------
+// patient
+
+fn patient_form(s: &Session, value: &str, error: Option<&str>) -> Markup {
+    html! {
+        @if let Some(e) = error {
+            (notice("error", e))
+        }
+        form method="post" action="/patient" {
+            (csrf(&s.csrf))
+            label for="pnr" { "Personnummer eller samordningsnummer" }
+            input type="text" id="pnr" name="personnummer" value=(value) autocomplete="off"
+                inputmode="numeric" required aria-describedby="pnr-hjalp"
+                aria-invalid=[error.map(|_| "true")];
+            p id="pnr-hjalp" class="meta" { "Tolv siffror, till exempel 19121212-1212." }
+            button type="submit" { "Sök patient" }
+        }
+    }
+}
+
+pub async fn patient_page(State(web): WebState, Extension(id): Extension<SessionId>) -> Response {
+    let s = session(&web, &id);
+    if s.actor.is_none() {
+        return see_other("/");
+    }
+    let body = patient_form(&s, "", None);
+    page(&web, &s, "Välj patient", body)
+}
+
+#[derive(Deserialize)]
+pub struct PatientForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    personnummer: String,
+}
+
+pub async fn choose_patient(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Form(f): Form<PatientForm>,
+) -> Response {
+    let s = session(&web, &id);
+    if !csrf_ok(&s, &f.csrf) {
+        return forbidden_form(&web, &s);
+    }
+    if s.actor.is_none() {
+        return see_other("/");
+    }
+    let today = chrono::Local::now().date_naive();
+    match ident::parse(&f.personnummer, today) {
+        Ok(p) => {
+            web.sessions.update(&id.0, |s| {
+                s.patient = Some(p);
+                s.own_care_giver_only = false;
+            });
+            see_other("/oversikt")
+        }
+        Err(e) => {
+            let value: String = f.personnummer.chars().take(20).collect();
+            page_with(
+                &web,
+                &s,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Välj patient",
+                patient_form(&s, &value, Some(&e.to_string())),
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LaunchQuery {
+    #[serde(default)]
+    t: String,
+}
+
+/// `GET /kontext?t=…`: the user's record system opens npo on a patient.
+pub async fn context_launch(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Query(q): Query<LaunchQuery>,
+) -> Response {
+    let s = session(&web, &id);
+    let launch = match web.launch.open(&q.t, chrono::Utc::now().timestamp()) {
+        Ok(l) => l,
+        Err(e) => {
+            let text = match e {
+                crate::launch::LaunchError::Expired => {
+                    "Länken från journalsystemet har gått ut. Öppna patientöversikten igen från journalsystemet."
+                }
+                crate::launch::LaunchError::Invalid => {
+                    "Länken från journalsystemet är ogiltig. Öppna patientöversikten igen från journalsystemet."
+                }
+            };
+            return page_with(
+                &web,
+                &s,
+                StatusCode::BAD_REQUEST,
+                "Länken kan inte användas",
+                notice("error", text),
+            );
+        }
+    };
+    match &s.person {
+        Some((person, _)) if *person != launch.user => page_with(
+            &web,
+            &s,
+            StatusCode::FORBIDDEN,
+            "Länken kan inte användas",
+            notice(
+                "error",
+                "Länken gäller en annan användare än den som är inloggad.",
+            ),
+        ),
+        Some(_) => {
+            let has_actor = s.actor.is_some();
+            web.sessions.update(&id.0, |s| {
+                if has_actor {
+                    s.patient = Some(launch.patient.clone());
+                    s.own_care_giver_only = false;
+                } else {
+                    s.pending_patient = Some(launch.patient.clone());
+                }
+            });
+            see_other(if has_actor { "/oversikt" } else { "/uppdrag" })
+        }
+        None => {
+            web.sessions.update(&id.0, |s| {
+                s.pending_patient = Some(launch.patient.clone());
+            });
+            see_other("/logga-in")
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LaunchRequest {
+    patient: String,
+    user: String,
+}
+
+/// `POST /api/kontext`: a record system (by its certificate) asks for a launch URL.
+pub async fn api_launch_url(
+    State(web): WebState,
+    Extension(peer): Extension<PeerIdentity>,
+    Json(req): Json<LaunchRequest>,
+) -> Response {
+    if peer.hsa_id.is_none() || !peer.is_one_of(&web.cfg.launch_systems) {
+        return (
+            StatusCode::FORBIDDEN,
+            Json(serde_json::json!({"error": "this system may not launch npo"})),
+        )
+            .into_response();
+    }
+    if !npo_riv::ids::is_valid_personal_identity(&req.patient)
+        || !npo_riv::ids::is_hsa_id(&req.user)
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"error": "patient must be a valid 12-digit personal identity and user an HSA-id"})),
+        )
+            .into_response();
+    }
+    Json(serde_json::json!({ "url": web.launch_url(&req.patient, &req.user) })).into_response()
+}
+
+// ---------------------------------------------------------------------------------------------
+// the PDL flow
+
+/// `GET /oversikt`: the PDL checks, then the overview (or what is missing first).
+pub async fn overview(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Query(filter): Query<Filter>,
+) -> Response {
+    let s = session(&web, &id);
+    let (actor, patient) = match working(&s) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let basis = match web.gate.check(actor, patient).await {
+        Ok(b) => b,
+        Err(Refusal::NoRelation) => return relation_page(&web, &s),
+        Err(r) => return refusal_page(&web, &s, &r),
+    };
+    if basis == Basis::OwnCareGiverOnly && !s.own_care_giver_only {
+        return consent_page(&web, &s, None);
+    }
+    if let Err(e) = filter.period() {
+        return page_with(&web, &s, StatusCode::BAD_REQUEST, "Översikt", notice("error", e));
+    }
+    let care_givers = web
+        .directory
+        .load()
+        .await
+        .map(|d| d.care_givers)
+        .unwrap_or_default();
+    let qs = filter.query_string();
+    let body = html! {
+        @match basis {
+            Basis::Emergency => (notice("warning", "Nödöppning: du ser information från andra vårdgivare utan patientens samtycke. All åtkomst loggas och följs upp.")),
+            Basis::Consent => p.basis { "Patienten har samtyckt till att du tar del av information från andra vårdgivare." },
+            Basis::OwnCareGiverOnly => (notice("info", "Du ser bara din egen vårdgivares information (inget samtycke registrerat).")),
+        }
+        (filters_form(&filter, &care_givers, "/oversikt"))
+        p id="laddning" class="loading" role="status" aria-live="polite" { "Hämtar information från vårdgivarna …" }
+        div.grid {
+            @for t in InformationType::ALL {
+                section.part data-part=(format!("/oversikt/del/{}?{qs}", t.key())) aria-busy="true" {
+                    h2 { (t.name()) }
+                    p.loading { "Hämtar …" }
+                }
+            }
+        }
+        noscript { p { "Utan JavaScript: öppna varje informationstyp för sig." }
+            ul { @for t in InformationType::ALL { li { a href=(format!("/typ/{}?{qs}", t.key())) { (t.name()) } } } } }
+    };
+    page(&web, &s, "Översikt", body)
+}
+
+fn relation_page(web: &Web, s: &Session) -> Response {
+    let body = html! {
+        (notice("info", "Du behöver intyga att du har en patientrelation (att du deltar i vården av patienten) innan du kan se patientens uppgifter."))
+        form method="post" action="/relation" {
+            (csrf(&s.csrf))
+            label for="giltig" { "Relationen gäller" }
+            select id="giltig" name="days" {
+                option value="1" selected { "I dag (24 timmar)" }
+                option value="7" { "7 dagar" }
+                option value="30" { "30 dagar" }
+            }
+            p { button type="submit" { "Jag intygar att jag har en patientrelation" } }
+        }
+    };
+    page(web, s, "Patientrelation", body)
+}
+
+#[derive(Deserialize)]
+pub struct RelationForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    days: i64,
+}
+
+pub async fn attest_relation(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Form(f): Form<RelationForm>,
+) -> Response {
+    let s = session(&web, &id);
+    if !csrf_ok(&s, &f.csrf) {
+        return forbidden_form(&web, &s);
+    }
+    let (actor, patient) = match working(&s) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let days = if [1, 7, 30].contains(&f.days) { f.days } else { 1 };
+    match web.relations.register(patient, actor, &in_hours(days * 24)).await {
+        Ok(_) => see_other("/oversikt"),
+        Err(e) => {
+            tracing::error!(error = %e, "relation could not be registered");
+            page_with(
+                &web,
+                &s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Patientrelation",
+                notice("error", "Patientrelationen kunde inte registreras. Försök igen."),
+            )
+        }
+    }
+}
+
+fn consent_page(web: &Web, s: &Session, error: Option<&str>) -> Response {
+    let body = html! {
+        @if let Some(e) = error { (notice("error", e)) }
+        p { "Andra vårdgivare kan ha information om patienten. För att ta del av den krävs patientens samtycke, eller nödöppning om patienten inte kan samtycka och informationen behövs för vården." }
+        form method="post" action="/samtycke" {
+            (csrf(&s.csrf))
+            fieldset {
+                legend { "Patientens samtycke" }
+                div.choices {
+                    label { input type="radio" name="scope" value="enhet" checked; span { "Gäller vårdenheten" } }
+                    label { input type="radio" name="scope" value="person"; span { "Gäller bara mig" } }
+                }
+                label for="samtycke-dagar" { "Giltigt" }
+                select id="samtycke-dagar" name="days" {
+                    option value="1" selected { "I dag" }
+                    option value="30" { "30 dagar" }
+                    option value="365" { "Ett år" }
+                }
+                p { button type="submit" { "Registrera samtycke" } }
+            }
+        }
+        form method="post" action="/nodoppning" {
+            (csrf(&s.csrf))
+            fieldset {
+                legend { "Nödöppning" }
+                label for="skal" { "Skäl (krävs)" }
+                textarea id="skal" name="reason" rows="2" cols="50" required maxlength="500" {}
+                label for="nod-timmar" { "Giltig" }
+                select id="nod-timmar" name="hours" {
+                    option value="2" selected { "2 timmar" }
+                    option value="8" { "8 timmar" }
+                    option value="24" { "24 timmar" }
+                }
+                p { button type="submit" { "Gör nödöppning" } }
+            }
+        }
+        form method="post" action="/utan-samtycke" {
+            (csrf(&s.csrf))
+            button.secondary type="submit" { "Fortsätt utan samtycke (bara min vårdgivares information)" }
+        }
+    };
+    page(web, s, "Samtycke eller nödöppning", body)
+}
+
+#[derive(Deserialize)]
+pub struct ConsentForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    scope: String,
+    #[serde(default)]
+    days: i64,
+}
+
+pub async fn register_consent(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Form(f): Form<ConsentForm>,
+) -> Response {
+    let s = session(&web, &id);
+    if !csrf_ok(&s, &f.csrf) {
+        return forbidden_form(&web, &s);
+    }
+    let (actor, patient) = match working(&s) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let scope = if f.scope == "person" {
+        ConsentScope::Person
+    } else {
+        ConsentScope::CareUnit
+    };
+    let days = if [1, 30, 365].contains(&f.days) { f.days } else { 1 };
+    let c = NewConsent {
+        patient_id: patient.to_owned(),
+        scope,
+        valid_from: now_ts(),
+        valid_to: in_hours(days * 24),
+        represented_by: None,
+    };
+    match web.consents.register(&c, actor).await {
+        Ok(_) => see_other("/oversikt"),
+        Err(e) => {
+            tracing::error!(error = %e, "consent could not be registered");
+            consent_page(&web, &s, Some("Samtycket kunde inte registreras. Försök igen."))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EmergencyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    hours: i64,
+}
+
+pub async fn emergency_access(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Form(f): Form<EmergencyForm>,
+) -> Response {
+    let s = session(&web, &id);
+    if !csrf_ok(&s, &f.csrf) {
+        return forbidden_form(&web, &s);
+    }
+    let (actor, patient) = match working(&s) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    if f.reason.trim().is_empty() {
+        return consent_page(&web, &s, Some("Ange skälet till nödöppningen."));
+    }
+    let hours = if [2, 8, 24].contains(&f.hours) { f.hours } else { 2 };
+    let reason: String = f.reason.chars().take(500).collect();
+    match web
+        .consents
+        .register_emergency(patient, actor, &reason, hours)
+        .await
+    {
+        Ok(_) => see_other("/oversikt"),
+        Err(e) => {
+            tracing::error!(error = %e, "emergency access could not be registered");
+            consent_page(&web, &s, Some("Nödöppningen kunde inte registreras. Försök igen."))
+        }
+    }
+}
+
+pub async fn without_consent(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Form(f): Form<CsrfForm>,
+) -> Response {
+    let s = session(&web, &id);
+    if !csrf_ok(&s, &f.csrf) {
+        return forbidden_form(&web, &s);
+    }
+    web.sessions.update(&id.0, |s| s.own_care_giver_only = true);
+    see_other("/oversikt")
+}
+
+// ---------------------------------------------------------------------------------------------
+// the overview and its parts
+
+/// The time and care-giver filters.
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct Filter {
+    #[serde(default)]
+    period: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    vg: Option<String>,
+}
+
+fn clean(s: &Option<String>, allowed: impl Fn(char) -> bool) -> String {
+    s.as_deref()
+        .unwrap_or("")
+        .chars()
+        .filter(|c| allowed(*c))
+        .take(40)
+        .collect()
+}
+
+impl Filter {
+    fn period_key(&self) -> &str {
+        match self.period.as_deref() {
+            Some("3m") | None => "3m",
+            Some("12m") => "12m",
+            Some("all") => "all",
+            Some("custom") => "custom",
+            Some(_) => "3m",
+        }
+    }
+
+    /// The date period asked for; the default is the last three months.
+    fn period(&self) -> Result<Option<DatePeriod>, &'static str> {
+        let today = chrono::Local::now().date_naive();
+        let back = |months: u32| {
+            today
+                .checked_sub_months(chrono::Months::new(months))
+                .unwrap_or(today)
+        };
+        let ymd = |d: chrono::NaiveDate| d.format("%Y%m%d").to_string();
+        Ok(match self.period_key() {
+            "3m" => Some(DatePeriod {
+                start: ymd(back(3)),
+                end: ymd(today),
+            }),
+            "12m" => Some(DatePeriod {
+                start: ymd(back(12)),
+                end: ymd(today),
+            }),
+            "all" => None,
+            _ => {
+                let parse = |s: &Option<String>| {
+                    chrono::NaiveDate::parse_from_str(s.as_deref().unwrap_or(""), "%Y-%m-%d").ok()
+                };
+                let (Some(from), Some(to)) = (parse(&self.from), parse(&self.to)) else {
+                    return Err("Ange både från- och tilldatum (ÅÅÅÅ-MM-DD) för en egen period.");
+                };
+                if to < from {
+                    return Err("Tilldatum ligger före fråndatum.");
+                }
+                Some(DatePeriod {
+                    start: ymd(from),
+                    end: ymd(to),
+                })
+            }
+        })
+    }
+
+    fn care_givers(&self) -> Vec<String> {
+        let vg = clean(&self.vg, |c| c.is_ascii_alphanumeric() || c == '-');
+        if vg.is_empty() { Vec::new() } else { vec![vg] }
+    }
+
+    /// The filter as a query string (only safe characters are kept).
+    fn query_string(&self) -> String {
+        let mut q = format!("period={}", self.period_key());
+        if self.period_key() == "custom" {
+            let d = |c: char| c.is_ascii_digit() || c == '-';
+            q.push_str(&format!("&from={}&to={}", clean(&self.from, d), clean(&self.to, d)));
+        }
+        if let Some(vg) = self.care_givers().first() {
+            q.push_str(&format!("&vg={vg}"));
+        }
+        q
+    }
+}
+
+fn filters_form(f: &Filter, care_givers: &[npo_security::directory::CareGiver], action: &str) -> Markup {
+    let p = f.period_key();
+    let vg = f.care_givers();
+    html! {
+        form.filters method="get" action=(action) {
+            div {
+                label for="period" { "Tidsperiod" }
+                select id="period" name="period" {
+                    option value="3m" selected[p == "3m"] { "Senaste 3 månaderna" }
+                    option value="12m" selected[p == "12m"] { "Senaste 12 månaderna" }
+                    option value="all" selected[p == "all"] { "All tid" }
+                    option value="custom" selected[p == "custom"] { "Egen period" }
+                }
+            }
+            div id="egen-period" {
+                label for="from" { "Från" }
+                input type="date" id="from" name="from" value=(f.from.clone().unwrap_or_default());
+                label for="to" { "Till" }
+                input type="date" id="to" name="to" value=(f.to.clone().unwrap_or_default());
+            }
+            div {
+                label for="vg" { "Vårdgivare" }
+                select id="vg" name="vg" {
+                    option value="" { "Alla vårdgivare" }
+                    @for g in care_givers {
+                        option value=(g.hsa_id) selected[vg.first() == Some(&g.hsa_id)] { (g.name) }
+                    }
+                }
+            }
+            button type="submit" { "Visa" }
+        }
+    }
+}
+
+/// Reads one type through the gate with the filters.
+async fn read_type(
+    web: &Web,
+    actor: &Actor,
+    patient: &str,
+    t: InformationType,
+    filter: &Filter,
+) -> Result<ReadAnswer, Response> {
+    let period = filter
+        .period()
+        .map_err(|e| (StatusCode::BAD_REQUEST, Html(notice("error", e).into_string())).into_response())?;
+    web.gate
+        .read(
+            actor,
+            &ReadRequest {
+                patient_id: patient.to_owned(),
+                types: vec![t],
+                period,
+                care_givers: filter.care_givers(),
+            },
+        )
+        .await
+        .map_err(|r| {
+            (
+                StatusCode::FORBIDDEN,
+                Html(
+                    html! { section.part { h2 { (t.name()) } (notice("error", r.explanation())) } }
+                        .into_string(),
+                ),
+            )
+                .into_response()
+        })
+}
+
+/// A record's handle in URLs: a keyed hash of its source and document id, per session.
+fn handle(s: &Session, r: &Record) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, &s.handle_key);
+    let m = r.meta();
+    let tag = hmac::sign(&key, format!("{}\n{}", m.source_system, m.document_id).as_bytes());
+    hex::encode(&tag.as_ref()[..16])
+}
+
+fn sorted(records: &[Record]) -> Vec<(&Record, npo_riv::ItemView)> {
+    let mut v: Vec<_> = records.iter().map(|r| (r, r.view())).collect();
+    v.sort_by(|a, b| {
+        b.1.attention
+            .cmp(&a.1.attention)
+            .then_with(|| b.1.time.cmp(&a.1.time))
+    });
+    v
+}
+
+fn sources_line(web: &Web, answer: &ReadAnswer) -> Markup {
+    let name = |la: &str| {
+        web.cfg
+            .source_names
+            .get(la)
+            .cloned()
+            .unwrap_or_else(|| la.to_owned())
+    };
+    let ok: Vec<String> = answer
+        .sources
+        .iter()
+        .filter(|(_, s)| s.status == SourceStatus::DataFromSource)
+        .map(|(_, s)| name(&s.logical_address))
+        .collect();
+    let down: Vec<String> = answer
+        .sources
+        .iter()
+        .filter(|(_, s)| s.status != SourceStatus::DataFromSource)
+        .map(|(_, s)| name(&s.logical_address))
+        .collect();
+    html! {
+        div.sources data-testid="sources" {
+            @if !ok.is_empty() { span { "Svarade: " (ok.join(", ")) ". " } }
+            @if !down.is_empty() { span.down data-testid="sources-down" { "Svarade inte: " (down.join(", ")) "." } }
+            @if !answer.unavailable_types.is_empty() { span.down { "Informationstypen kunde inte hämtas just nu." } }
+        }
+    }
+}
+
+fn part_notices(answer: &ReadAnswer) -> Markup {
+    html! {
+        @if answer.blocked_information_exists {
+            div.notice.warning role="status" data-testid="blocked" {
+                p { "Det finns spärrad information som inte visas. " a href="/sparr" { "Häv spärr tillfälligt" } }
+            }
+        }
+        @if answer.consent_needed {
+            div.notice role="status" {
+                p { "Andra vårdgivare har information som kräver samtycke eller nödöppning." }
+            }
+        }
+    }
+}
+
+/// `GET /oversikt/del/{key}`: one type's part of the overview (an HTML fragment).
+pub async fn overview_part(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Path(key): Path<String>,
+    Query(filter): Query<Filter>,
+) -> Response {
+    let s = session(&web, &id);
+    let Some(t) = InformationType::from_key(&key) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let (actor, patient) = match working(&s) {
+        Ok(w) => w,
+        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
+    };
+    let answer = match read_type(&web, actor, patient, t, &filter).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let items = sorted(&answer.records);
+    let attention = items.iter().any(|(_, v)| v.attention);
+    let qs = filter.query_string();
+    let html = html! {
+        section.part.attention[attention] data-testid=(format!("part-{}", t.key())) aria-labelledby=(format!("rubrik-{}", t.key())) {
+            h2 id=(format!("rubrik-{}", t.key())) { (t.name()) " " span.meta { "(" (items.len()) ")" } }
+            (part_notices(&answer))
+            @if items.is_empty() {
+                p.meta { "Ingen information under vald period." }
+            } @else {
+                ul.items {
+                    @for (r, v) in items.iter().take(LATEST) {
+                        li {
+                            a href=(format!("/post/{}/{}?{qs}", t.key(), handle(&s, r))) { (v.title) }
+                            @if v.attention { span.flag { "Observera" } }
+                            br;
+                            span.meta { (time(&v.time)) " · " (giver_name(&web, r)) }
+                        }
+                    }
+                }
+                @if items.len() > LATEST {
+                    p { a href=(format!("/typ/{}?{qs}", t.key())) { "Visa alla " (items.len()) } }
+                } @else {
+                    p { a href=(format!("/typ/{}?{qs}", t.key())) { "Visa lista" } }
+                }
+            }
+            (sources_line(&web, &answer))
+        }
+    };
+    Html(html.into_string()).into_response()
+}
+
+fn giver_name(web: &Web, r: &Record) -> String {
+    let m = r.meta();
+    let giver = m.care_giver.unwrap_or("");
+    web.cfg
+        .care_giver_names
+        .get(giver)
+        .cloned()
+        .unwrap_or_else(|| giver.to_owned())
+}
+
+/// `GET /typ/{key}`: every record of one type.
+pub async fn type_list(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Path(key): Path<String>,
+    Query(filter): Query<Filter>,
+) -> Response {
+    let s = session(&web, &id);
+    let Some(t) = InformationType::from_key(&key) else {
+        return not_found(State(web.clone()), Extension(id)).await;
+    };
+    let (actor, patient) = match working(&s) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let answer = match read_type(&web, actor, patient, t, &filter).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let care_givers = web
+        .directory
+        .load()
+        .await
+        .map(|d| d.care_givers)
+        .unwrap_or_default();
+    let qs = filter.query_string();
+    let items = sorted(&answer.records);
+    let body = html! {
+        p { a href=(format!("/oversikt?{qs}")) { "Tillbaka till översikten" } }
+        (filters_form(&filter, &care_givers, &format!("/typ/{}", t.key())))
+        (part_notices(&answer))
+        @if items.is_empty() {
+            p { "Ingen information under vald period." }
+        } @else {
+            table {
+                caption.meta { (items.len()) " poster" }
+                thead { tr { th scope="col" { "Datum" } th scope="col" { "Uppgift" } th scope="col" { "Vårdgivare" } } }
+                tbody {
+                    @for (r, v) in &items {
+                        tr {
+                            td { (time(&v.time)) }
+                            td {
+                                a href=(format!("/post/{}/{}?{qs}", t.key(), handle(&s, r))) { (v.title) }
+                                @if v.attention { span.flag { "Observera" } }
+                            }
+                            td { (giver_name(&web, r)) }
+                        }
+                    }
+                }
+            }
+        }
+        (sources_line(&web, &answer))
+    };
+    page(&web, &s, t.name(), body)
+}
+
+/// `GET /post/{key}/{handle}`: one record (read again through the gate, so it is logged).
+pub async fn record_detail(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Path((key, h)): Path<(String, String)>,
+    Query(filter): Query<Filter>,
+) -> Response {
+    let s = session(&web, &id);
+    let Some(t) = InformationType::from_key(&key) else {
+        return not_found(State(web.clone()), Extension(id)).await;
+    };
+    let (actor, patient) = match working(&s) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let answer = match read_type(&web, actor, patient, t, &filter).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let Some(record) = answer.records.iter().find(|r| handle(&s, r) == h) else {
+        return page_with(
+            &web,
+            &s,
+            StatusCode::NOT_FOUND,
+            t.name(),
+            notice("info", "Posten finns inte längre eller ligger utanför vald period."),
+        );
+    };
+    let v = record.view();
+    let m = record.meta();
+    let body = html! {
+        p { a href=(format!("/typ/{}?{}", t.key(), filter.query_string())) { "Tillbaka till " (t.name().to_lowercase()) } }
+        h2 { (v.title) @if v.attention { span.flag { "Observera" } } }
+        dl.fields {
+            dt { "Tid" } dd { (time(&v.time)) }
+            @for (label, value) in &v.fields {
+                dt { (label) } dd { (value) }
+            }
+            dt { "Registrerad" } dd { (time(m.registration_time)) }
+            dt { "Vårdenhet" } dd { (m.care_unit.unwrap_or("")) }
+            dt { "Vårdgivare" } dd { (giver_name(&web, record)) }
+        }
+        @if let Some(text) = &v.text {
+            h3 { "Text" }
+            div.text { (pages::paragraphs(text)) }
+        }
+    };
+    page(&web, &s, t.name(), body)
+}
+
+// ---------------------------------------------------------------------------------------------
+// blocks
+
+pub async fn block_page(State(web): WebState, Extension(id): Extension<SessionId>) -> Response {
+    let s = session(&web, &id);
+    if let Err(r) = working(&s) {
+        return r;
+    }
+    let body = html! {
+        p { "Patienten har spärrat information. Du ser inte vad som är spärrat eller hos vem. En spärr kan hävas tillfälligt för dig om patienten samtycker, eller vid en nödsituation när patienten inte kan tillfrågas. Hävningen loggas." }
+        form method="post" action="/sparr" {
+            (csrf(&s.csrf))
+            fieldset.choices {
+                legend { "Skäl" }
+                label { input type="radio" name="reason" value="samtycke" checked; span { "Patienten samtycker" } }
+                label { input type="radio" name="reason" value="nod"; span { "Nödsituation" } }
+            }
+            p { button type="submit" { "Häv spärren tillfälligt (i dag)" } }
+        }
+        p { a href="/oversikt" { "Tillbaka utan att häva" } }
+    };
+    page(&web, &s, "Spärrad information", body)
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+pub async fn revoke_block(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Form(f): Form<RevokeForm>,
+) -> Response {
+    let s = session(&web, &id);
+    if !csrf_ok(&s, &f.csrf) {
+        return forbidden_form(&web, &s);
+    }
+    let (actor, patient) = match working(&s) {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    let reason = if f.reason == "nod" {
+        RevokeReason::Emergency
+    } else {
+        RevokeReason::PatientConsent
+    };
+    let now = now_ts();
+    let blocks = match web.blocks.active_for_patient(patient).await {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::error!(error = %e, "blocks unavailable");
+            return page_with(
+                &web,
+                &s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Spärrad information",
+                notice("error", "Spärrtjänsten kan inte nås just nu. Försök igen."),
+            );
+        }
+    };
+    let mut revoked = 0;
+    for b in blocks.iter().filter(|b| b.applies_to(actor, &now)) {
+        match web
+            .blocks
+            .revoke_temporarily(
+                &b.id,
+                RevokeFor::Employee(actor.person_hsa_id.clone()),
+                reason,
+                &in_hours(12),
+                &actor.person_hsa_id,
+            )
+            .await
+        {
+            Ok(_) => revoked += 1,
+            Err(e) => {
+                tracing::error!(error = %e, "temporary revoke failed");
+                return page_with(
+                    &web,
+                    &s,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Spärrad information",
+                    notice("error", "Spärren kunde inte hävas. Försök igen."),
+                );
+            }
+        }
+    }
+    tracing::info!(revoked, "blocks revoked temporarily");
+    let mut resp = see_other("/oversikt");
+    resp.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
+}

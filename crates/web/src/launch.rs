@@ -1,0 +1,121 @@
+//! Context launch: the user's own record system opens npo on a patient with a short-lived URL.
+//! The URL carries a token sealed with ChaCha20-Poly1305 (ring), so it is both authentic and
+//! opaque: no personnummer appears in the URL, the browser history or access logs.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ring::aead::{CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::rand::{SecureRandom, SystemRandom};
+use serde::{Deserialize, Serialize};
+
+/// How long a launch URL is valid.
+pub const LAUNCH_TTL_SECONDS: i64 = 120;
+
+/// What a launch token says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Launch {
+    /// The patient (12 digits).
+    pub patient: String,
+    /// The user the record system launched for (person HSA-id); npo checks it against the
+    /// logged-in user.
+    pub user: String,
+    /// Expiry, seconds since the Unix epoch.
+    pub exp: i64,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LaunchError {
+    #[error("the launch link is not valid")]
+    Invalid,
+    #[error("the launch link has expired")]
+    Expired,
+}
+
+/// The shared secret between npo and the record systems that launch it.
+pub struct LaunchKey {
+    key: LessSafeKey,
+    rng: SystemRandom,
+}
+
+impl LaunchKey {
+    /// `bytes` must be 32 bytes.
+    pub fn new(bytes: &[u8]) -> Option<LaunchKey> {
+        let unbound = UnboundKey::new(&CHACHA20_POLY1305, bytes).ok()?;
+        Some(LaunchKey {
+            key: LessSafeKey::new(unbound),
+            rng: SystemRandom::new(),
+        })
+    }
+
+    /// A fresh random key (32 bytes).
+    pub fn generate_bytes() -> [u8; 32] {
+        let mut b = [0u8; 32];
+        let _ = SystemRandom::new().fill(&mut b);
+        b
+    }
+
+    /// A token for `patient` and `user`, valid [`LAUNCH_TTL_SECONDS`] from `now`.
+    pub fn seal(&self, patient: &str, user: &str, now: i64) -> String {
+        let launch = Launch {
+            patient: patient.into(),
+            user: user.into(),
+            exp: now + LAUNCH_TTL_SECONDS,
+        };
+        let mut nonce = [0u8; NONCE_LEN];
+        let _ = self.rng.fill(&mut nonce);
+        let mut data = serde_json::to_vec(&launch).unwrap_or_default();
+        // Sealing only fails for inputs larger than the algorithm allows (gigabytes).
+        let _ = self.key.seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            ring::aead::Aad::empty(),
+            &mut data,
+        );
+        let mut out = nonce.to_vec();
+        out.extend(data);
+        URL_SAFE_NO_PAD.encode(out)
+    }
+
+    /// Opens a token; it must be authentic and not expired at `now`.
+    pub fn open(&self, token: &str, now: i64) -> Result<Launch, LaunchError> {
+        let raw = URL_SAFE_NO_PAD
+            .decode(token.as_bytes())
+            .map_err(|_| LaunchError::Invalid)?;
+        if raw.len() < NONCE_LEN + 16 || raw.len() > 1024 {
+            return Err(LaunchError::Invalid);
+        }
+        let (nonce, sealed) = raw.split_at(NONCE_LEN);
+        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| LaunchError::Invalid)?;
+        let mut sealed = sealed.to_vec();
+        let plain = self
+            .key
+            .open_in_place(nonce, ring::aead::Aad::empty(), &mut sealed)
+            .map_err(|_| LaunchError::Invalid)?;
+        let launch: Launch = serde_json::from_slice(plain).map_err(|_| LaunchError::Invalid)?;
+        if launch.exp < now {
+            return Err(LaunchError::Expired);
+        }
+        Ok(launch)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sealed_tokens_open_until_they_expire_and_cannot_be_forged() {
+        let k = LaunchKey::new(&[7u8; 32]).unwrap();
+        let t = k.seal("191212121212", "SE2321000016-P001", 1000);
+        assert!(!t.contains("191212121212"), "the token must be opaque");
+        let l = k.open(&t, 1000).unwrap();
+        assert_eq!(l.patient, "191212121212");
+        assert_eq!(k.open(&t, 1000 + LAUNCH_TTL_SECONDS + 1), Err(LaunchError::Expired));
+        let other = LaunchKey::new(&[8u8; 32]).unwrap();
+        assert_eq!(other.open(&t, 1000), Err(LaunchError::Invalid));
+        let mut bytes = URL_SAFE_NO_PAD.decode(&t).unwrap();
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        assert_eq!(k.open(&URL_SAFE_NO_PAD.encode(bytes), 1000), Err(LaunchError::Invalid));
+        assert_eq!(k.open("not a token", 1000), Err(LaunchError::Invalid));
+    }
+}
