@@ -6,7 +6,7 @@ use npo_riv::ContractError;
 use npo_riv::common::{ItemMeta, Query};
 use npo_riv::contract::{Contract, HasMore, ItemView};
 use npo_riv::contracts::{
-    GetAlertInformationV2, GetCareDocumentationV2, GetCarePlansV2, GetDiagnosisV2,
+    GetAlertInformationV2, GetCareContactsV3, GetCareDocumentationV3, GetObservationsV1, GetCarePlansV2, GetLaboratoryOrderOutcomeV4, GetDiagnosisV2,
     GetECGOutcomeV1, GetFunctionalStatusV2, GetImagingOutcomeV1, GetMaternityMedicalHistoryV2,
     GetMedicationHistoryV2, GetReferralOutcomeV3, GetRequestActivitiesV2, GetVaccinationHistoryV2,
 };
@@ -70,13 +70,16 @@ information_types! {
     Alert => GetAlertInformationV2, "upp", "uppmarksamhet", "Uppmärksamhetsinformation";
     Diagnosis => GetDiagnosisV2, "dia", "diagnoser", "Diagnoser";
     Medication => GetMedicationHistoryV2, "lak", "lakemedel", "Läkemedel";
-    CareDocumentation => GetCareDocumentationV2, "voo", "anteckningar", "Journalanteckningar";
+    Laboratory => GetLaboratoryOrderOutcomeV4, "und-kkm-ure", "lab", "Laboratoriesvar";
+    CareDocumentation => GetCareDocumentationV3, "voo", "anteckningar", "Journalanteckningar";
+    CareContact => GetCareContactsV3, "vko", "vardkontakter", "Vårdkontakter";
     Vaccination => GetVaccinationHistoryV2, "caa-gvh", "vaccinationer", "Vaccinationer";
     FunctionalStatus => GetFunctionalStatusV2, "fun-fun", "funktionstillstand", "Funktionstillstånd och ADL";
     CarePlan => GetCarePlansV2, "cll-cp", "vardplaner", "Vårdplaner";
     Imaging => GetImagingOutcomeV1, "und-bdi-ure", "bild", "Bilddiagnostik";
     Ecg => GetECGOutcomeV1, "und-ekg-ure", "ekg", "EKG";
     ReferralOutcome => GetReferralOutcomeV3, "und-kon-ure", "konsultationssvar", "Konsultationssvar";
+    Observation => GetObservationsV1, "chb-o", "tillvaxt", "Tillväxt och mätvärden";
     Maternity => GetMaternityMedicalHistoryV2, "utr-mtr", "modrahalsovard", "Mödrahälsovård";
     RequestActivity => GetRequestActivitiesV2, "req-act", "remisstatus", "Remisstatus";
 }

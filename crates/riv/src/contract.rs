@@ -93,6 +93,10 @@ pub trait Contract: Send + Sync + 'static {
         Self::query(req).matches(&Self::meta(item), Self::filter_time(item))
     }
 
+    /// True when the request's period applies to [`Contract::filter_time`] alone, so a store
+    /// may pre-select by it; false for contracts with another period rule (alerts: overlap).
+    const PERIOD_ON_FILTER_TIME: bool = true;
+
     /// Items per answer for contracts that page (GetCareDocumentation 3.0); `None` answers all.
     const PAGE_SIZE: Option<usize> = None;
     /// The request's `hasMoreReference`, for contracts that page.

@@ -14,6 +14,7 @@ pub mod seed;
 mod service;
 
 pub use outbox::SyncError;
+pub use records::OwnedRow;
 pub use service::{ContractService, Served};
 
 use axum::Router;

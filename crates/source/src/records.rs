@@ -40,6 +40,67 @@ pub async fn upsert(
     Ok(())
 }
 
+/// An owned record row, for bulk writes.
+#[derive(Clone, Debug)]
+pub struct OwnedRow {
+    pub namespace: &'static str,
+    pub document_id: String,
+    pub patient_id: String,
+    pub care_unit: Option<String>,
+    pub care_giver: Option<String>,
+    pub filter_time: String,
+    pub registration_time: String,
+    pub payload: String,
+}
+
+/// Rows per multi-row statement: 9 parameters each stays far below SQLite's limit.
+const ROWS_PER_STATEMENT: usize = 400;
+
+/// Creates or replaces many rows, a few hundred per statement.
+pub async fn upsert_many(
+    tx: &mut Transaction<'_, Any>,
+    source: &str,
+    rows: &[OwnedRow],
+) -> Result<(), sqlx::Error> {
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut sql = String::from(
+            "INSERT INTO source_records (source_hsa_id, contract_namespace, document_id, patient_id, care_unit_hsa_id, \
+             care_giver_hsa_id, filter_time, registration_time, payload) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let b = i * 9;
+            if i > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, ${}, ${}, ${}, ${})",
+                b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9
+            ));
+        }
+        sql.push_str(
+            " ON CONFLICT (source_hsa_id, contract_namespace, document_id) DO UPDATE SET patient_id = excluded.patient_id, \
+             care_unit_hsa_id = excluded.care_unit_hsa_id, care_giver_hsa_id = excluded.care_giver_hsa_id, \
+             filter_time = excluded.filter_time, registration_time = excluded.registration_time, payload = excluded.payload",
+        );
+        // The statement text holds only placeholders; every value is bound.
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for r in chunk {
+            q = q
+                .bind(source)
+                .bind(r.namespace)
+                .bind(&r.document_id)
+                .bind(&r.patient_id)
+                .bind(&r.care_unit)
+                .bind(&r.care_giver)
+                .bind(&r.filter_time)
+                .bind(&r.registration_time)
+                .bind(&r.payload);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Deletes a record; returns its patient if it existed.
 pub async fn delete(
     tx: &mut Transaction<'_, Any>,

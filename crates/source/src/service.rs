@@ -1,6 +1,6 @@
 //! Serving the contracts, generic over [`Contract`].
 
-use crate::records::{self, RecordRow};
+use crate::records::{self, OwnedRow, RecordRow};
 use crate::{SourceError, SourceSystem};
 use axum::body::Bytes;
 use axum::extract::{Extension, State};
@@ -126,6 +126,7 @@ async fn answer<C: Contract>(
     let period = query
         .period
         .as_ref()
+        .filter(|_| C::PERIOD_ON_FILTER_TIME)
         .map(|p| (p.start.as_str(), p.end.as_str()));
     let payloads = records::for_patient(
         &source.db,
@@ -208,6 +209,33 @@ fn decode_reference(reference: &str) -> Option<(String, String)> {
     is_timestamp(time).then(|| (time.to_owned(), id.to_owned()))
 }
 
+impl OwnedRow {
+    /// The row of an item of contract `C`, checked like [`SourceSystem::put`] checks (except
+    /// the message round trip).
+    pub fn of<C: Contract>(item: &C::Item) -> Result<OwnedRow, SourceError> {
+        let meta = C::meta(item);
+        if meta.document_id.is_empty() || meta.patient_id.id.is_empty() {
+            return Err(SourceError::Invalid(
+                "documentId and patientId are required".into(),
+            ));
+        }
+        if !is_timestamp(meta.registration_time) || !is_timestamp(C::filter_time(item)) {
+            return Err(SourceError::Invalid("times must be YYYYMMDDhhmmss".into()));
+        }
+        Ok(OwnedRow {
+            namespace: C::NAMESPACE,
+            document_id: meta.document_id.to_owned(),
+            patient_id: meta.patient_id.id.clone(),
+            care_unit: meta.care_unit.map(str::to_owned),
+            care_giver: meta.care_giver.map(str::to_owned),
+            filter_time: C::filter_time(item).to_owned(),
+            registration_time: meta.registration_time.to_owned(),
+            payload: serde_json::to_string(item)
+                .map_err(|e| SourceError::Invalid(e.to_string()))?,
+        })
+    }
+}
+
 impl SourceSystem {
     /// Creates or replaces a record and queues its engagement-index update, in one transaction.
     /// The record must belong to this source system and be writable as a valid message.
@@ -254,6 +282,28 @@ impl SourceSystem {
         .await?;
         records::queue_engagement(&mut tx, &self.cfg.hsa_id, C::NAMESPACE, &meta.patient_id.id)
             .await?;
+        tx.commit().await?;
+        self.dirty.notify_one();
+        Ok(())
+    }
+
+    /// Writes many generated records (`npo seed`) in one transaction, with one engagement-index
+    /// update per patient and contract. The records must belong to this source system; unlike
+    /// [`SourceSystem::put`] they are not written out as messages first (the generator's own
+    /// tests validate everything it makes against the schemas).
+    pub async fn put_generated(&self, rows: &[OwnedRow]) -> Result<(), SourceError> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.db.pool.begin().await?;
+        records::upsert_many(&mut tx, &self.cfg.hsa_id, rows).await?;
+        let mut queued = std::collections::BTreeSet::new();
+        for r in rows {
+            if queued.insert((r.namespace, r.patient_id.as_str())) {
+                records::queue_engagement(&mut tx, &self.cfg.hsa_id, r.namespace, &r.patient_id)
+                    .await?;
+            }
+        }
         tx.commit().await?;
         self.dirty.notify_one();
         Ok(())

@@ -820,6 +820,8 @@ impl Contract for GetAlertInformationV2 {
 
     /// The start of validity, else the author time (see the module documentation for the
     /// contract's overlap rule, [`overlaps`]).
+    const PERIOD_ON_FILTER_TIME: bool = false;
+
     /// Alerts match a period they overlap (validity start to obsolete time or validity end).
     fn matches(req: &Query, item: &AlertInformation) -> bool {
         let mut without_period = req.clone();

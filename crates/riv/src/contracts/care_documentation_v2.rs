@@ -25,7 +25,7 @@ pub const NOTE_CODES: &[(&str, &str)] = &[
     ("ins", "Inskrivning"),
     ("slu", "Slutanteckning"),
     ("auf", "Anteckning utan fysiskt möte"),
-    ("sva", "Sammanfattning vid avslut"),
+    ("sva", "Slutenvårdsanteckning"),
     ("bes", "Besöksanteckning"),
 ];
 /// Allowed `clinicalDocumentTypeCode` values.
@@ -358,16 +358,8 @@ impl Contract for GetCareDocumentationV2 {
 
 /// Swedish name of a note type (`ClinicalDocumentNoteCodeEnum`).
 pub fn note_type_name(code: &str) -> &'static str {
-    match code {
-        "utr" => "Utredning",
-        "atb" => "Åtgärd/Behandling",
-        "sam" => "Sammanfattning",
-        "sao" => "Samordning",
-        "ins" => "Inskrivning",
-        "slu" => "Slutanteckning",
-        "auf" => "Anteckning utan fysiskt möte",
-        "sva" => "Slutenvårdsanteckning",
-        "bes" => "Besöksanteckning",
-        _ => "Anteckning",
-    }
+    NOTE_CODES
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map_or("Anteckning", |(_, name)| name)
 }
