@@ -388,21 +388,6 @@ pub fn personnummer(date: &str, birth_number: u16) -> String {
     format!("{date}{serial}{}", luhn_check_digit(&nine))
 }
 
-/// Tolvan Tolvansson (191212121212) and `n - 1` more demo patients, newborn to 100 years.
-pub fn patients(n: usize) -> Vec<String> {
-    let mut out = vec!["191212121212".to_owned()];
-    for i in 1..n {
-        let year = 1926 + (i * 37) % 100;
-        let month = 1 + (i * 5) % 12;
-        let day = 1 + (i * 11) % 28;
-        out.push(personnummer(
-            &format!("{year}{month:02}{day:02}"),
-            (100 + i * 7 % 900) as u16,
-        ));
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -448,7 +433,8 @@ mod tests {
 
     #[test]
     fn demo_patients_are_valid_and_distinct() {
-        let p = patients(50);
+        let p = crate::seeding::demo_patients(50);
+        assert_eq!(p[0], "191212121212");
         assert!(p.iter().all(|id| is_valid_personal_identity(id)), "{p:?}");
         let mut d = p.clone();
         d.sort();

@@ -34,8 +34,10 @@ pub struct FederationSpec {
     /// +10). `None`: random free ports.
     pub port_base: Option<u16>,
     pub sources: Vec<SourceConfig>,
-    /// Patients whose demo records are written to each source system that has none yet.
-    pub patients: Vec<String>,
+    /// How many synthetic patients (npo-seed) to write on first start (0: none).
+    pub patients: usize,
+    /// The generator's seed.
+    pub seed: u64,
     pub router: RouterConfig,
     pub agp: AgpConfig,
     /// Start the router's plain-HTTP internal listener, open to loopback callers.
@@ -61,7 +63,8 @@ impl FederationSpec {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port_base: None,
             sources: demo::sources(),
-            patients: demo::patients(patients),
+            patients,
+            seed: crate::seeding::DEFAULT_SEED,
             router: RouterConfig {
                 instance_id: "npo-vp-1".into(),
                 original_consumer_senders: vec![demo::AGP_HSA_ID.into()],
@@ -246,11 +249,22 @@ impl Federation {
                 )?,
             ),
             &ca,
-            npo_security_api::router(std::sync::Arc::new(api)),
+            npo_security_api::router(std::sync::Arc::new(api)).merge(
+                npo_security_api::log_querying_router(std::sync::Arc::new(
+                    npo_security_api::LogQuerying::new(
+                        npo_security::access_log::AccessLog::start(
+                            npo_store::Db::connect(&database_url).await?,
+                            Default::default(),
+                        ),
+                        vec![demo::ROUTER_HSA_ID.into()],
+                    ),
+                )),
+            ),
             stop.clone(),
         )
         .await?;
 
+        let population = population_of(&spec)?;
         let consumer = issue(
             "consumer",
             CertSpec::system(demo::CONSUMER_HSA_ID, "npo demokonsument"),
@@ -291,7 +305,7 @@ impl Federation {
                     url: url(reachable(n.server.addr), "/"),
                 })
                 .collect(),
-            patients: spec.patients.clone(),
+            patients: crate::seeding::patient_ids(&population.0, population.1),
             web_url: None,
             staff: Vec::new(),
         };
@@ -338,12 +352,20 @@ impl Federation {
             }
         };
 
-        // Demo records, once, then the engagement index is brought up to date.
+        // Synthetic records, once, then the engagement index is brought up to date.
+        let mut empty = true;
         for node in &sources {
-            if !spec.patients.is_empty() && node.system.record_count().await? == 0 {
-                let n = node.system.seed(&spec.patients).await?;
-                tracing::info!(source = %node.system.cfg.hsa_id, records = n, "demo records written");
-            }
+            empty &= node.system.record_count().await? == 0;
+        }
+        if empty && population.1 > 0 {
+            let systems: Vec<_> = sources.iter().map(|n| n.system.clone()).collect();
+            let report =
+                crate::seeding::seed_sources(&population.0, population.1 as u64, &systems).await?;
+            tracing::info!(
+                patients = report.patients,
+                records = report.records,
+                "synthetic records written"
+            );
         }
         for node in &sources {
             let mut tries = 0;
@@ -448,6 +470,11 @@ fn routing(id: String, la: &str, ns: &str, component: &str, url: &str) -> Routin
         from_date: FOREVER.0.into(),
         to_date: FOREVER.1.into(),
     }
+}
+
+/// The federation's population: fixed at first start (see [`crate::seeding::fixed_population`]).
+fn population_of(spec: &FederationSpec) -> anyhow::Result<(npo_seed::Population, usize)> {
+    crate::seeding::fixed_population(&spec.data_dir, spec.seed, spec.patients, &spec.sources, None)
 }
 
 /// Starts the web app on port +5 with its own server certificate; a personal certificate is
@@ -595,6 +622,31 @@ fn catalogue(info: &FederationInfo, platform: &Platform, sources: &[SourceConfig
         address(&info.aggregating_logical_address, "Aggregerande tjänster"),
         address(&info.engagement_index_logical_address, "Engagemangsindex"),
     ]);
+    // The patient's access log (GetAccessLogsForPatient), produced by the security services.
+    let log_ns = npo_riv::contracts::access_logs_for_patient_v1::NAMESPACE;
+    c.contracts.push(ServiceContract {
+        namespace: log_ns.into(),
+        name: "GetAccessLogsForPatient".into(),
+        major: 1,
+        minor: 0,
+    });
+    c.components
+        .push(component(demo::SECURITY_HSA_ID, "Säkerhetstjänster"));
+    c.logical_addresses
+        .push(address(demo::SECURITY_HSA_ID, "Säkerhetstjänster"));
+    c.routings.push(routing(
+        "demo-security-log".into(),
+        demo::SECURITY_HSA_ID,
+        log_ns,
+        demo::SECURITY_HSA_ID,
+        &format!("{}/riv/log", info.security_api_url.trim_end_matches("/api/v1")),
+    ));
+    c.authorizations.push(grant(
+        "demo-consumer-security-log".into(),
+        demo::CONSUMER_HSA_ID,
+        demo::SECURITY_HSA_ID,
+        log_ns,
+    ));
     let ei = info.engagement_index_logical_address.as_str();
     c.routings.push(routing(
         "demo-ei-update".into(),

@@ -6,4 +6,5 @@ pub mod demo;
 pub mod federation;
 pub mod node;
 pub mod platform;
+pub mod seeding;
 pub mod serve;

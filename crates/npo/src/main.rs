@@ -41,6 +41,31 @@ enum Command {
     Directory(DirectoryArgs),
     /// Validates a SOAP envelope or a message against the official RIV-TA schemas (xmllint).
     Validate { file: PathBuf },
+    /// Generates the synthetic population (deterministic from --seed, --patients and --today):
+    /// as JSON lines with --out, else into the demo's source systems in --data-dir (or
+    /// --database-url), where `npo demo` finds it.
+    Seed(SeedArgs),
+}
+
+#[derive(Args)]
+struct SeedArgs {
+    /// How many patients (Tolvan Tolvansson first).
+    #[arg(long, default_value_t = 1000)]
+    patients: u64,
+    #[arg(long, default_value_t = npo::seeding::DEFAULT_SEED)]
+    seed: u64,
+    /// The reference day (YYYY-MM-DD): nothing happens after it. Default: today.
+    #[arg(long)]
+    today: Option<chrono::NaiveDate>,
+    /// Write JSON lines to this file (`-`: standard output) instead of a database.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// The data directory of `npo demo` (SQLite, population.json).
+    #[arg(long, default_value = "./npo-data")]
+    data_dir: PathBuf,
+    /// PostgreSQL instead of the data directory's SQLite.
+    #[arg(long, env = "NPO_DATABASE_URL")]
+    database_url: Option<String>,
 }
 
 #[derive(Args)]
@@ -54,9 +79,12 @@ struct DemoArgs {
     /// The router listens here; the other parts on the following ports.
     #[arg(long, default_value_t = 8443)]
     port: u16,
-    /// How many demo patients to create on first start.
-    #[arg(long, default_value_t = 20)]
+    /// How many synthetic patients to create on first start (see `npo seed`).
+    #[arg(long, default_value_t = 1000)]
     patients: usize,
+    /// Do not offer the demo-user picker in the web app (certificate login only).
+    #[arg(long)]
+    no_demo_login: bool,
 }
 
 #[derive(Subcommand)]
@@ -231,6 +259,7 @@ fn main() -> anyhow::Result<()> {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Demo(args) => demo(args).await,
+        Command::Seed(args) => seed(args).await,
         Command::Platform { config } => {
             let cfg: PlatformConfig = config::load(&config)?;
             let stop = CancellationToken::new();
@@ -303,6 +332,10 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
     spec.sources = npo::demo::all_sources();
     spec.database_url = args.database_url;
     spec.port_base = Some(args.port);
+    spec.web = Some(npo::federation::WebSpec {
+        demo_mode: !args.no_demo_login,
+        idle_timeout: std::time::Duration::from_secs(15 * 60),
+    });
     let f = Federation::start(spec).await?;
     let path = f.write_info(&args.data_dir)?;
     let i = &f.info;
@@ -333,10 +366,70 @@ async fn demo(args: DemoArgs) -> anyhow::Result<()> {
         i.patients[..i.patients.len().min(3)].join(", "),
         i.patients.len()
     );
+    if let Some(web) = &i.web_url {
+        println!("\n  clinician web app     {web}/");
+    }
     println!("\n  all of this, for scripts: {}", path.display());
     shutdown_signal().await;
     println!("stopping…");
     f.shutdown().await;
+    Ok(())
+}
+
+async fn seed(args: SeedArgs) -> anyhow::Result<()> {
+    let sources = npo::demo::all_sources();
+    let started = std::time::Instant::now();
+    let report = if let Some(out) = &args.out {
+        let today = args
+            .today
+            .unwrap_or_else(|| chrono::Local::now().date_naive());
+        let pop = npo::seeding::population(args.seed, today, &sources);
+        if out.as_os_str() == "-" {
+            let stdout = std::io::stdout();
+            let mut w = std::io::BufWriter::new(stdout.lock());
+            npo::seeding::write_json_lines(&pop, args.patients, &mut w)?
+        } else {
+            let f = std::fs::File::create(out)
+                .with_context(|| format!("cannot create {}", out.display()))?;
+            let mut w = std::io::BufWriter::new(f);
+            npo::seeding::write_json_lines(&pop, args.patients, &mut w)?
+        }
+    } else {
+        std::fs::create_dir_all(&args.data_dir)
+            .with_context(|| format!("cannot create {}", args.data_dir.display()))?;
+        let path = args.data_dir.join("population.json");
+        if path.exists() {
+            bail!(
+                "{} exists: this data directory is seeded already (remove the directory to start over)",
+                path.display()
+            );
+        }
+        let (pop, n) = npo::seeding::fixed_population(
+            &args.data_dir,
+            args.seed,
+            args.patients as usize,
+            &sources,
+            args.today,
+        )?;
+        let url = args
+            .database_url
+            .clone()
+            .unwrap_or_else(|| npo_store::sqlite_url(&args.data_dir.join("npo.sqlite")));
+        let db = Db::connect(&url).await?;
+        let systems: Vec<_> = sources
+            .iter()
+            .map(|s| npo_source::SourceSystem::new(s.clone(), db.clone(), None))
+            .collect();
+        npo::seeding::seed_sources(&pop, n as u64, &systems).await?
+    };
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "{} patients, {} records in {:.2} s ({:.0} patients/s)",
+        report.patients,
+        report.records,
+        secs,
+        report.patients as f64 / secs.max(1e-9)
+    );
     Ok(())
 }
 

@@ -38,7 +38,7 @@ async fn ask(t: &TestFed, source: usize, patient: &str, care_giver: Option<&str>
 
 #[tokio::test]
 async fn the_care_givers_own_system_answers_from_its_engagements() {
-    let t = start(|s| s.patients = npo::demo::patients(5)).await;
+    let t = start(|s| s.patients = 5).await;
     let patients = t.fed.info.patients.clone();
     // Demo data: everyone but the fifth patient is enrolled.
     for source in 0..3 {

@@ -76,7 +76,7 @@ async fn find(t: &TestFed, resident: &str) -> Vec<Engagement> {
 
 #[tokio::test]
 async fn engagement_index_semantics_over_https() {
-    let t = start(|s| s.patients.clear()).await;
+    let t = start(|s| s.patients = 0).await;
     let src = t.fed.info.sources[0].hsa_id.clone();
     let cert = format!("source-{src}");
     let p = "195806062383";

@@ -61,7 +61,7 @@ fn actor(person: &str, purpose: &str, rights: &[&str]) -> Actor {
 }
 
 async fn setup() -> Setup {
-    let t = start(|s| s.patients = npo::demo::patients(5)).await;
+    let t = start(|s| s.patients = 5).await;
     let db = Db::connect(&t.fed.platform_database_url()).await.unwrap();
     let gate = gate_with_log(&t, &db, AccessLog::start(db.clone(), LogConfig::default()));
     Setup { t, gate, db }

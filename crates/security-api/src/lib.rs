@@ -34,6 +34,9 @@ pub use doc::{openapi, openapi_json};
 pub use endpoints::access_log::DEFAULT_FOLLOW_UP_THRESHOLD;
 pub use http::{ASSIGNMENT_HEADER, USER_HEADER};
 
+mod riv;
+pub use riv::{LogQuerying, log_querying_router};
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};

@@ -417,6 +417,36 @@ impl AccessLog {
         .map_err(read_error)
     }
 
+    /// The patient's view (as [`AccessLog::patient_view`]) of the accesses in `[from, to]`
+    /// (`YYYYMMDDhhmmss` Swedish local time, or `YYYYMMDD` for the whole day; both inclusive),
+    /// newest first, at most `limit` entries. Not capped by [`MAX_PAGE`]: this is for a whole
+    /// report (the patient's log extract); ask for one more than you will show to learn whether
+    /// there were more.
+    pub async fn patient_view_between(
+        &self,
+        patient_id: &str,
+        from: &str,
+        to: &str,
+        limit: usize,
+    ) -> Result<Vec<PatientViewEntry>, LogError> {
+        let from = window_bound(from, "000000").ok_or(LogError::Time("from"))?;
+        let to = window_bound(to, "235959").ok_or(LogError::Time("to"))?;
+        if limit == 0 || from > to {
+            return Ok(Vec::new());
+        }
+        sqlx::query_as::<_, PatientViewEntry>(sqlx::AssertSqlSafe(format!(
+            "SELECT {PATIENT_VIEW_COLUMNS} FROM sec_access_log WHERE patient_id = $1 \
+             AND time >= $2 AND time <= $3 ORDER BY id DESC LIMIT $4"
+        )))
+        .bind(patient_id)
+        .bind(&from)
+        .bind(&to)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(read_error)
+    }
+
     /// The follow-up of `[from, to]` (`YYYYMMDDhhmmss`, or `YYYYMMDD` for the whole day):
     /// emergency accesses, accesses to other care givers' information, and users who opened
     /// more than `threshold` distinct patients.

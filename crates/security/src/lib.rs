@@ -6,6 +6,7 @@ pub mod access_log;
 pub mod blocks;
 pub mod consent;
 pub mod directory;
+pub mod log_querying;
 pub mod model;
 pub mod relation;
 

@@ -21,9 +21,20 @@ pub struct Population {
 impl Population {
     /// Patient number `index` and their conditions (rows of `data/conditions.tsv`: icd10, name,
     /// chronic, atc, labs, min_age, max_age, sex, weight).
+    /// Patient 0 is always Tolvan Tolvansson (191212121212), the national test person.
     pub fn patient(&self, index: u64) -> (Patient, Vec<&'static Row>) {
         let mut rng = Rng::derive(self.seed, &format!("patient:{index}"));
-        let patient = people::patient(&mut rng, self.today);
+        let mut patient = people::patient(&mut rng, self.today);
+        if index == 0 {
+            patient = Patient {
+                id: "191212121212".into(),
+                samordningsnummer: false,
+                birth_date: NaiveDate::from_ymd_opt(1912, 12, 12).expect("valid date"),
+                female: false,
+                given_name: "Tolvan".into(),
+                family_name: "Tolvansson".into(),
+            };
+        }
         let age = patient.age_on(self.today);
         let conditions = codes::conditions()
             .iter()

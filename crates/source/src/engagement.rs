@@ -60,6 +60,47 @@ impl SourceSystem {
         Ok(())
     }
 
+    /// Enrols many patients at one unit from `start_date`, in one transaction (seeding); a
+    /// patient already enrolled there from that date is not enrolled twice.
+    pub async fn add_enrolments(
+        &self,
+        patient_ids: &[&str],
+        care_unit_hsa_id: &str,
+        start_date: &str,
+    ) -> Result<(), SourceError> {
+        if !self
+            .cfg
+            .care_units
+            .iter()
+            .any(|u| u.hsa_id == care_unit_hsa_id)
+        {
+            return Err(SourceError::Invalid("not a unit of this care giver".into()));
+        }
+        if !is_date(start_date) {
+            return Err(SourceError::Invalid("dates must be YYYYMMDD".into()));
+        }
+        if patient_ids.iter().any(|p| !npo_riv::ei::is_resident_id(p)) {
+            return Err(SourceError::Invalid("patient id must be 12 digits".into()));
+        }
+        let mut tx = self.db.pool.begin().await?;
+        for p in patient_ids {
+            sqlx::query(
+                "INSERT INTO source_care_engagements (id, source_hsa_id, patient_id, care_unit_hsa_id, kind, start_date, end_date) \
+                 SELECT $1, $2, $3, $4, 'Enrolment', $5, NULL WHERE NOT EXISTS (SELECT 1 FROM source_care_engagements \
+                 WHERE source_hsa_id = $2 AND patient_id = $3 AND care_unit_hsa_id = $4 AND kind = 'Enrolment' AND start_date = $5)",
+            )
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(&self.cfg.hsa_id)
+            .bind(*p)
+            .bind(care_unit_hsa_id)
+            .bind(start_date)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The answer to AssertCareEngagement, as of `today` (`YYYYMMDD`).
     pub async fn assert_care_engagement(
         &self,
