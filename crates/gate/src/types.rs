@@ -6,9 +6,10 @@ use npo_riv::ContractError;
 use npo_riv::common::{ItemMeta, Query};
 use npo_riv::contract::{Contract, HasMore, ItemView};
 use npo_riv::contracts::{
-    GetAlertInformationV2, GetCareContactsV3, GetCareDocumentationV3, GetObservationsV1, GetCarePlansV2, GetLaboratoryOrderOutcomeV4, GetDiagnosisV2,
-    GetECGOutcomeV1, GetFunctionalStatusV2, GetImagingOutcomeV1, GetMaternityMedicalHistoryV2,
-    GetMedicationHistoryV2, GetReferralOutcomeV3, GetRequestActivitiesV2, GetVaccinationHistoryV2,
+    GetAlertInformationV2, GetCareContactsV3, GetCareDocumentationV3, GetCarePlansV2,
+    GetDiagnosisV2, GetECGOutcomeV1, GetFunctionalStatusV2, GetImagingOutcomeV1,
+    GetLaboratoryOrderOutcomeV4, GetMaternityMedicalHistoryV2, GetMedicationHistoryV2,
+    GetObservationsV1, GetReferralOutcomeV3, GetRequestActivitiesV2, GetVaccinationHistoryV2,
 };
 use npo_riv::xml::Element;
 use npo_security::RecordFacts;

@@ -345,8 +345,8 @@ impl Federation {
                         key: c.key_path,
                     });
                 }
-                let (server, app) = start_web(&spec, &info, &pki, &database_url, w, stop.clone())
-                    .await?;
+                let (server, app) =
+                    start_web(&spec, &info, &pki, &database_url, w, stop.clone()).await?;
                 info.web_url = Some(url(reachable(server.addr), ""));
                 Some((server, app))
             }
@@ -474,7 +474,13 @@ fn routing(id: String, la: &str, ns: &str, component: &str, url: &str) -> Routin
 
 /// The federation's population: fixed at first start (see [`crate::seeding::fixed_population`]).
 fn population_of(spec: &FederationSpec) -> anyhow::Result<(npo_seed::Population, usize)> {
-    crate::seeding::fixed_population(&spec.data_dir, spec.seed, spec.patients, &spec.sources, None)
+    crate::seeding::fixed_population(
+        &spec.data_dir,
+        spec.seed,
+        spec.patients,
+        &spec.sources,
+        None,
+    )
 }
 
 /// Starts the web app on port +5 with its own server certificate; a personal certificate is
@@ -492,11 +498,9 @@ async fn start_web(
         cert: info.consumer.cert.clone(),
         key: info.consumer.key.clone(),
     };
-    let vp = npo_router::VpClient::new(
-        &info.router_url,
-        crate::serve::client(&consumer, &info.ca)?,
-    )
-    .map_err(|e| anyhow::anyhow!(e))?;
+    let vp =
+        npo_router::VpClient::new(&info.router_url, crate::serve::client(&consumer, &info.ca)?)
+            .map_err(|e| anyhow::anyhow!(e))?;
     let gate = npo_gate::Gate::new(
         npo_gate::GateConfig {
             system_hsa_id: demo::CONSUMER_HSA_ID.into(),
@@ -639,7 +643,10 @@ fn catalogue(info: &FederationInfo, platform: &Platform, sources: &[SourceConfig
         demo::SECURITY_HSA_ID,
         log_ns,
         demo::SECURITY_HSA_ID,
-        &format!("{}/riv/log", info.security_api_url.trim_end_matches("/api/v1")),
+        &format!(
+            "{}/riv/log",
+            info.security_api_url.trim_end_matches("/api/v1")
+        ),
     ));
     c.authorizations.push(grant(
         "demo-consumer-security-log".into(),

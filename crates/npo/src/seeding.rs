@@ -4,12 +4,12 @@
 
 use crate::demo;
 use anyhow::Context;
-use serde::{Deserialize, Serialize};
-use std::path::Path;
 use chrono::NaiveDate;
-use npo_seed::{Population, Site, SiteKind, Sink, Unit};
+use npo_seed::{Population, Sink, Site, SiteKind, Unit};
 use npo_source::{OwnedRow, SourceConfig, SourceError, SourceSystem};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 /// The seed of the demo population.

@@ -188,8 +188,8 @@ async fn request_filters_period_care_unit_and_source_system() {
             .all(|i| i.header.accountable.care_unit_hsa_id.as_deref() == Some(unit.as_str()))
     );
 
-    // Source system: only that source is asked.
-    let source = &t.fed.info.sources[1].hsa_id;
+    // Source system: only that source is asked (one that holds some of Tolvan's diagnoses).
+    let source = &all[all.len() - 1].header.source_system_hsa_id;
     let mut q = query(TOLVAN);
     q.source_system_id = Some(source.clone());
     let r = post(

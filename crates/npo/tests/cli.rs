@@ -89,9 +89,20 @@ async fn diagnoses(info: &FederationInfo) -> usize {
     .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(
-        r.processing_status().records.len(),
+        info.sources.len(),
         5,
         "two regions, two municipalities, one private provider"
+    );
+    let status = r.processing_status();
+    assert!(
+        status.records.len() >= 2,
+        "Tolvan's diagnoses come from several care givers"
+    );
+    assert!(
+        status
+            .records
+            .iter()
+            .all(|s| info.sources.iter().any(|i| i.hsa_id == s.logical_address))
     );
     GetDiagnosisV2::parse_response(&r.envelope().body)
         .unwrap()

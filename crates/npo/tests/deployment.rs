@@ -255,7 +255,7 @@ async fn platform_and_source_run_as_separate_processes() {
     )
     .unwrap();
     let req = hyper::Request::put(format!(
-        "https://127.0.0.1:{src}/admin/records/GetCareDocumentation/{}",
+        "https://127.0.0.1:{src}/admin/records/GetCareDocumentation_2.1/{}",
         note.header.document_id
     ))
     .body(Full::new(bytes::Bytes::from(

@@ -230,7 +230,7 @@ async fn a_change_in_a_source_system_is_visible_in_the_next_aggregated_call() {
         &t,
         "PUT",
         1,
-        "GetCareDocumentation/kommun-anteckning-1",
+        "GetCareDocumentation_2.1/kommun-anteckning-1",
         json.clone(),
     )
     .await;
@@ -246,7 +246,7 @@ async fn a_change_in_a_source_system_is_visible_in_the_next_aggregated_call() {
         &t,
         "PUT",
         1,
-        "GetCareDocumentation/kommun-anteckning-1",
+        "GetCareDocumentation_2.1/kommun-anteckning-1",
         serde_json::to_string(&note).unwrap(),
     )
     .await;
@@ -264,7 +264,7 @@ async fn a_change_in_a_source_system_is_visible_in_the_next_aggregated_call() {
         &t,
         "DELETE",
         1,
-        "GetCareDocumentation/kommun-anteckning-1",
+        "GetCareDocumentation_2.1/kommun-anteckning-1",
         String::new(),
     )
     .await;
@@ -278,19 +278,26 @@ async fn a_change_in_a_source_system_is_visible_in_the_next_aggregated_call() {
         &t,
         "PUT",
         1,
-        "GetCareDocumentation/x",
+        "GetCareDocumentation_2.1/x",
         "{\"header\": 1}".into(),
     )
     .await;
     assert_eq!(status, 400, "{body}");
-    let (status, body) = admin(&t, "PUT", 1, "GetCareDocumentation/other-id", json.clone()).await;
+    let (status, body) = admin(
+        &t,
+        "PUT",
+        1,
+        "GetCareDocumentation_2.1/other-id",
+        json.clone(),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     // Another system's record may not be written here.
     let (status, body) = admin(
         &t,
         "PUT",
         0,
-        "GetCareDocumentation/kommun-anteckning-1",
+        "GetCareDocumentation_2.1/kommun-anteckning-1",
         json.clone(),
     )
     .await;
@@ -299,7 +306,7 @@ async fn a_change_in_a_source_system_is_visible_in_the_next_aggregated_call() {
     assert_eq!(status, 404);
     // Only the admin system may change records.
     let req = hyper::Request::put(format!(
-        "{}admin/records/GetCareDocumentation/x",
+        "{}admin/records/GetCareDocumentation_2.1/x",
         t.fed.info.sources[1].url
     ))
     .body(Full::new(bytes::Bytes::from(json)))

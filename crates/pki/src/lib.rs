@@ -19,7 +19,6 @@ pub use devpki::{CertSpec, CertUsage, DevPki, IssuedCert, create_standalone_ca};
 pub use error::PkiError;
 pub use serve::{serve_plain, serve_tls};
 pub use tls::{
-    server_config_optional_client,
     PeerIdentity, TlsIdentity, client_config, common_name_from_cert, hsa_id_from_cert, load_ca,
-    server_config,
+    server_config, server_config_optional_client,
 };

@@ -4,8 +4,8 @@
 
 use crate::common::{ContractError, ItemMeta, Query, ResultType};
 use crate::xml::Element;
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use std::fmt::Debug;
 
 /// A response: the items, the optional logical result and, for contracts that page, where more

@@ -386,6 +386,94 @@ pub fn validate_envelope(xml: &[u8]) -> Result<(), XsdError> {
     }
 }
 
+/// A documented defect in an official schema and its one-facet correction.
+#[derive(Clone, Copy, Debug)]
+pub struct Correction {
+    /// The contract folder under the schema root, e.g. `GetRequestActivities_1.0`.
+    pub folder: &'static str,
+    /// The text as published, and what it is corrected to.
+    pub published: &'static str,
+    pub corrected: &'static str,
+    pub why: &'static str,
+}
+
+/// The defects npo knows of. Both restrict `subjectOfCareId` with a pattern anchored by `^…$`:
+/// XSD patterns are implicitly anchored and have no anchors, so the published facet matches
+/// no twelve-digit id at all (xmllint and every conforming validator reject every real
+/// message). npo writes correct messages; tests validate these contracts against a copy with
+/// the anchors removed, and separately assert that the anchors are the only complaint.
+pub const CORRECTIONS: &[Correction] = &[
+    Correction {
+        folder: "AssertCareEngagement_1.0",
+        published: "^[0-9]{8}[0-9pPtTfF][0-9]{3}$",
+        corrected: "[0-9]{8}[0-9pPtTfF][0-9]{3}",
+        why: "XSD patterns have no ^/$ anchors",
+    },
+    Correction {
+        folder: "GetRequestActivities_1.0",
+        published: "^[0-9]{8}[0-9pPtTfF][0-9]{3}$",
+        corrected: "[0-9]{8}[0-9pPtTfF][0-9]{3}",
+        why: "XSD patterns have no ^/$ anchors",
+    },
+];
+
+/// The schema for `ns` with the documented corrections applied: for a contract in
+/// [`CORRECTIONS`], a corrected copy of its folder (made once per process in a temporary
+/// directory); otherwise the official file, as [`schema_for`].
+pub fn corrected_schema_for(ns: &str) -> Option<PathBuf> {
+    let official = schema_for(ns)?;
+    let root = schema_root();
+    let Some(c) = CORRECTIONS
+        .iter()
+        .find(|c| official.starts_with(root.join(c.folder)))
+    else {
+        return Some(official);
+    };
+    static COPIES: OnceLock<std::sync::Mutex<HashMap<&'static str, PathBuf>>> = OnceLock::new();
+    let mut copies = COPIES
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let dir = match copies.get(c.folder) {
+        Some(d) => d.clone(),
+        None => {
+            let dir = std::env::temp_dir().join(format!(
+                "npo-xsd-corrected-{}-{}",
+                std::process::id(),
+                c.folder
+            ));
+            let mut files = Vec::new();
+            collect_xsd(&root.join(c.folder), &root.join(c.folder), &mut files);
+            for f in files {
+                let rel = f.strip_prefix(root.join(c.folder)).ok()?;
+                let text = std::fs::read_to_string(&f).ok()?;
+                let target = dir.join(rel);
+                std::fs::create_dir_all(target.parent()?).ok()?;
+                std::fs::write(&target, text.replace(c.published, c.corrected)).ok()?;
+            }
+            copies.insert(c.folder, dir.clone());
+            dir
+        }
+    };
+    Some(dir.join(official.strip_prefix(root.join(c.folder)).ok()?))
+}
+
+/// Like [`validate_envelope`], but bodies of contracts with a documented schema defect are
+/// validated against the corrected copy ([`corrected_schema_for`]).
+pub fn validate_envelope_corrected(xml: &[u8]) -> Result<(), XsdError> {
+    let env = soap::parse_envelope(xml, &Limits::default())?;
+    for header in &env.headers {
+        validate_element(header)?;
+    }
+    if env.body.is(SOAP_ENV_NS, "Fault") {
+        return check_fault(&env.body);
+    }
+    match corrected_schema_for(&env.body.ns) {
+        Some(schema) => validate_element_against(&env.body, &schema),
+        None => Err(XsdError::NoSchema(env.body.ns.clone())),
+    }
+}
+
 fn check_fault(fault: &Element) -> Result<(), XsdError> {
     const ORDER: [&str; 4] = ["faultcode", "faultstring", "faultactor", "detail"];
     let mut next = 0;

@@ -68,7 +68,8 @@ fn response_element() -> Element {
     };
     parse(&GetDiagnosisV2::write_response(&Response {
         items: vec![item],
-        result: None, has_more: Vec::new(),
+        result: None,
+        has_more: Vec::new(),
     }))
 }
 

@@ -236,22 +236,26 @@ fn get_diagnosis_request() {
 fn get_diagnosis_response() {
     check_response::<GetDiagnosisV2>(&Response {
         items: diagnoses(),
-        result: Some(full_result()), has_more: Vec::new(),
+        result: Some(full_result()),
+        has_more: Vec::new(),
     });
     check_response::<GetDiagnosisV2>(&Response {
         items: diagnoses(),
-        result: None, has_more: Vec::new(),
+        result: None,
+        has_more: Vec::new(),
     });
     check_response::<GetDiagnosisV2>(&Response {
         items: Vec::new(),
         result: Some(ResultType::invalid_request(
             "9b0c7a2e-1111-4e1e-8a55-000000000001",
             "Ogiltig tidsperiod: start är efter slut",
-        )), has_more: Vec::new(),
+        )),
+        has_more: Vec::new(),
     });
     check_response::<GetDiagnosisV2>(&Response {
         items: Vec::new(),
-        result: Some(ResultType::ok("9b0c7a2e-1111-4e1e-8a55-000000000002")), has_more: Vec::new(),
+        result: Some(ResultType::ok("9b0c7a2e-1111-4e1e-8a55-000000000002")),
+        has_more: Vec::new(),
     });
 }
 
@@ -310,18 +314,21 @@ fn get_care_documentation_request() {
 fn get_care_documentation_response() {
     check_response::<GetCareDocumentationV2>(&Response {
         items: care_documentation(),
-        result: Some(full_result()), has_more: Vec::new(),
+        result: Some(full_result()),
+        has_more: Vec::new(),
     });
     check_response::<GetCareDocumentationV2>(&Response {
         items: care_documentation(),
-        result: None, has_more: Vec::new(),
+        result: None,
+        has_more: Vec::new(),
     });
     check_response::<GetCareDocumentationV2>(&Response {
         items: Vec::new(),
         result: Some(ResultType::invalid_request(
             "9b0c7a2e-1111-4e1e-8a55-000000000003",
             "patientId saknas",
-        )), has_more: Vec::new(),
+        )),
+        has_more: Vec::new(),
     });
 }
 
@@ -476,7 +483,8 @@ fn processing_status_header() {
 
     let body = GetDiagnosisV2::write_response(&Response {
         items: Vec::new(),
-        result: None, has_more: Vec::new(),
+        result: None,
+        has_more: Vec::new(),
     });
     let env = validated_envelope(&soap::envelope(&header, &body));
     assert_eq!(env.headers.len(), 1);

@@ -60,8 +60,10 @@ async fn handle(
         }
     };
     if envelope.contract_namespace() != NAMESPACE {
-        return SoapFault(Fault::client("This producer serves GetAccessLogsForPatient only"))
-            .into_response();
+        return SoapFault(Fault::client(
+            "This producer serves GetAccessLogsForPatient only",
+        ))
+        .into_response();
     }
     match GetAccessLogsForPatientRequest::parse(&envelope.body) {
         Ok(req) => {

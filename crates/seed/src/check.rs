@@ -74,7 +74,11 @@ pub fn generated<C: Contract>(patients: u64) -> Vec<C::Item> {
             panic!("generated {} is invalid: {e}\n{written}", C::NAME);
         }
         let back = C::parse_response(&el).expect("generated response parses");
-        assert!(back == resp, "generated {} does not read back unchanged", C::NAME);
+        assert!(
+            back == resp,
+            "generated {} does not read back unchanged",
+            C::NAME
+        );
     }
     sink.items
 }

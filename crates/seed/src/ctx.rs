@@ -167,7 +167,11 @@ impl<'a> Ctx<'a> {
     }
 
     /// `accountableHealthcareProfessional`: a member of staff at `place`, at `time`.
-    pub fn professional(&mut self, place: Place<'_>, time: NaiveDateTime) -> HealthcareProfessional {
+    pub fn professional(
+        &mut self,
+        place: Place<'_>,
+        time: NaiveDateTime,
+    ) -> HealthcareProfessional {
         let (hsa_id, name) = self.staff(place);
         HealthcareProfessional {
             author_time: Self::ts(time),

@@ -8,6 +8,12 @@ use crate::people::{self, Patient};
 use crate::rng::Rng;
 use chrono::NaiveDate;
 
+/// Tolvan's conditions (ICD-10-SE): chronic heart, metabolic and kidney disease, and a few
+/// acute episodes.
+const TOLVAN_CONDITIONS: &[&str] = &[
+    "I10", "E11.9", "I48.9", "I50.9", "N18.3", "K21.9", "M17.9", "J18.9", "N39.0", "S72.0",
+];
+
 /// The parameters that fix every byte of generated data.
 #[derive(Clone, Debug)]
 pub struct Population {
@@ -34,6 +40,15 @@ impl Population {
                 given_name: "Tolvan".into(),
                 family_name: "Tolvansson".into(),
             };
+        }
+        if index == 0 {
+            // Tolvan is the patient every demo and test opens first: a full, multi-morbid
+            // history, whatever his age.
+            let conditions = codes::conditions()
+                .iter()
+                .filter(|c| TOLVAN_CONDITIONS.contains(&c.col(0)))
+                .collect();
+            return (patient, conditions);
         }
         let age = patient.age_on(self.today);
         let conditions = codes::conditions()

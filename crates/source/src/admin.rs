@@ -27,9 +27,12 @@ fn forbidden() -> Response {
 fn error(e: SourceError) -> Response {
     match e {
         SourceError::Invalid(m) => problem(StatusCode::BAD_REQUEST, m),
-        SourceError::UnknownContract(c) => {
-            problem(StatusCode::NOT_FOUND, format!("no contract named {c}"))
-        }
+        SourceError::UnknownContract(c) => problem(
+            StatusCode::NOT_FOUND,
+            format!(
+                "no contract named {c} (where npo implements two versions, name one: e.g. GetCareDocumentation_2.1)"
+            ),
+        ),
         SourceError::Store(e) => {
             tracing::error!(error = %e, "admin: store unavailable");
             problem(

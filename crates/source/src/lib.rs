@@ -112,11 +112,15 @@ impl SourceSystem {
         })
     }
 
+    /// The contract called `Name_Version` (e.g. `GetCareDocumentation_2.1`), or `Name` when
+    /// npo implements one version only.
     pub(crate) fn service_named(&self, name: &str) -> Option<&dyn ContractService> {
-        self.services
+        let mut versions = self
+            .services
             .values()
-            .find(|s| s.name() == name)
-            .map(|s| &**s)
+            .filter(|s| s.name() == name || format!("{}_{}", s.name(), s.version()) == name);
+        let first = versions.next()?;
+        versions.next().is_none().then_some(&**first)
     }
 
     /// How many records this source system holds.

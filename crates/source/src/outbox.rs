@@ -39,16 +39,38 @@ impl SourceSystem {
             if rows.is_empty() {
                 return Ok(0);
             }
-            // (namespace, patient) → outbox ids.
-            let mut pending: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
+            // (service domain, categorization, patient) → outbox ids: two versions of a
+            // contract share one engagement. Rows of unknown contracts are only cleared.
+            let mut pending: BTreeMap<(&'static str, &'static str, String), Vec<String>> =
+                BTreeMap::new();
+            let mut unknown = Vec::new();
             for (id, ns, patient) in rows {
-                pending.entry((ns, patient)).or_default().push(id);
+                match self.services.get(ns.as_str()) {
+                    Some(s) => pending
+                        .entry((s.service_domain(), s.categorization(), patient))
+                        .or_default()
+                        .push(id),
+                    None => unknown.push(id),
+                }
+            }
+            if !unknown.is_empty() {
+                let mut tx = self.db.pool.begin().await?;
+                for id in &unknown {
+                    sqlx::query("DELETE FROM source_ei_outbox WHERE id = $1")
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
             }
             let keys: Vec<_> = pending.keys().cloned().collect();
             for chunk in keys.chunks(MAX_TRANSACTIONS) {
                 let mut transactions = Vec::with_capacity(chunk.len());
-                for (ns, patient) in chunk {
-                    if let Some(t) = self.engagement_transaction(ns, patient).await? {
+                for (domain, categorization, patient) in chunk {
+                    if let Some(t) = self
+                        .engagement_transaction(domain, categorization, patient)
+                        .await?
+                    {
                         transactions.push(t);
                     }
                 }
@@ -83,35 +105,49 @@ impl SourceSystem {
         }
     }
 
-    /// The engagement that says whether this system holds records of `namespace` for
-    /// `patient` now: an upsert with the latest registration time, or a delete when none are
-    /// left. `None` for ids the index does not hold (reservnummer) or unknown contracts.
+    /// The engagement that says whether this system holds records of a service domain and
+    /// categorization (every contract version of it) for `patient` now: an upsert with the
+    /// latest registration time, or a delete when none are left. `None` for ids the index does
+    /// not hold (reservnummer).
     async fn engagement_transaction(
         &self,
-        namespace: &str,
+        service_domain: &str,
+        categorization: &str,
         patient: &str,
     ) -> Result<Option<EngagementTransaction>, sqlx::Error> {
-        let Some(service) = self.services.get(namespace) else {
-            return Ok(None);
-        };
         if !is_resident_id(patient) {
             return Ok(None);
         }
-        let (latest,): (Option<String>,) = sqlx::query_as(
-            "SELECT MAX(registration_time) FROM source_records WHERE source_hsa_id = $1 AND contract_namespace = $2 \
-             AND patient_id = $3",
-        )
-        .bind(&self.cfg.hsa_id)
-        .bind(namespace)
-        .bind(patient)
-        .fetch_one(&self.db.pool)
-        .await?;
+        let namespaces: Vec<&'static str> = self
+            .services
+            .values()
+            .filter(|s| {
+                s.service_domain() == service_domain && s.categorization() == categorization
+            })
+            .map(|s| s.namespace())
+            .collect();
+        let placeholders: Vec<String> = (0..namespaces.len())
+            .map(|i| format!("${}", i + 3))
+            .collect();
+        let sql = format!(
+            "SELECT MAX(registration_time) FROM source_records WHERE source_hsa_id = $1 AND patient_id = $2 \
+             AND contract_namespace IN ({})",
+            placeholders.join(", ")
+        );
+        // The statement text holds only placeholders; every value is bound.
+        let mut q = sqlx::query_as::<_, (Option<String>,)>(sqlx::AssertSqlSafe(sql))
+            .bind(&self.cfg.hsa_id)
+            .bind(patient);
+        for ns in &namespaces {
+            q = q.bind(*ns);
+        }
+        let (latest,) = q.fetch_one(&self.db.pool).await?;
         Ok(Some(EngagementTransaction {
             delete_flag: latest.is_none(),
             engagement: Engagement {
                 registered_resident_identification: patient.to_owned(),
-                service_domain: service.service_domain().to_owned(),
-                categorization: service.categorization().to_owned(),
+                service_domain: service_domain.to_owned(),
+                categorization: categorization.to_owned(),
                 logical_address: self.cfg.hsa_id.clone(),
                 business_object_instance_identifier: "NA".into(),
                 clinical_process_interest_id: "NA".into(),

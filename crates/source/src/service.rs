@@ -19,6 +19,7 @@ use std::time::Duration;
 pub trait ContractService: Send + Sync {
     fn namespace(&self) -> &'static str;
     fn name(&self) -> &'static str;
+    fn version(&self) -> &'static str;
     fn service_domain(&self) -> &'static str;
     fn categorization(&self) -> &'static str;
     /// The response body for a request body addressed to `logical_address`.
@@ -58,6 +59,9 @@ impl<C: Contract> ContractService for Served<C> {
     }
     fn name(&self) -> &'static str {
         C::NAME
+    }
+    fn version(&self) -> &'static str {
+        C::VERSION
     }
     fn service_domain(&self) -> &'static str {
         C::SERVICE_DOMAIN
@@ -120,7 +124,8 @@ async fn answer<C: Contract>(
             result: Some(ResultType::invalid_request(
                 log_id,
                 "sourceSystemHSAId does not match the LogicalAddress",
-            )), has_more: Vec::new(),
+            )),
+            has_more: Vec::new(),
         }));
     }
     let period = query
@@ -162,12 +167,20 @@ async fn answer<C: Contract>(
         )));
     };
     // Paging: newest first, then by documentId; the reference is the last key sent.
-    items.sort_by(|a, b| page_key::<C>(b).0.cmp(page_key::<C>(a).0).then_with(|| page_key::<C>(a).1.cmp(page_key::<C>(b).1)));
+    items.sort_by(|a, b| {
+        page_key::<C>(b)
+            .0
+            .cmp(page_key::<C>(a).0)
+            .then_with(|| page_key::<C>(a).1.cmp(page_key::<C>(b).1))
+    });
     if let Some(reference) = C::page_reference(&req) {
         let Some((time, id)) = decode_reference(reference) else {
             return Ok(C::write_response(&ContractResponse::new(
                 Vec::new(),
-                Some(ResultType::invalid_request(log_id, "hasMoreReference is not valid")),
+                Some(ResultType::invalid_request(
+                    log_id,
+                    "hasMoreReference is not valid",
+                )),
             )));
         };
         items.retain(|i| {
@@ -257,7 +270,8 @@ impl SourceSystem {
         // What is stored must be servable: write it as a response and read it back.
         let written = C::write_response(&ContractResponse {
             items: vec![item.clone()],
-            result: None, has_more: Vec::new(),
+            result: None,
+            has_more: Vec::new(),
         });
         let el = xml::parse(written.as_bytes(), &Limits::default())
             .map_err(|e| SourceError::Invalid(e.to_string()))?;

@@ -205,7 +205,10 @@ pub async fn login(
             &s,
             StatusCode::UNAUTHORIZED,
             "Logga in",
-            notice("error", "Inget e-tjänstekort hittades. Sätt i kortet och ladda om sidan."),
+            notice(
+                "error",
+                "Inget e-tjänstekort hittades. Sätt i kortet och ladda om sidan.",
+            ),
         );
     };
     log_in(&web, &id, &s, &hsa, false).await
@@ -222,7 +225,10 @@ async fn log_in(web: &Web, id: &SessionId, s: &Session, hsa: &str, demo: bool) -
                 s,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Inloggningen misslyckades",
-                notice("error", "HSA-katalogen kan inte nås just nu. Försök igen om en stund."),
+                notice(
+                    "error",
+                    "HSA-katalogen kan inte nås just nu. Försök igen om en stund.",
+                ),
             );
         }
     };
@@ -232,7 +238,10 @@ async fn log_in(web: &Web, id: &SessionId, s: &Session, hsa: &str, demo: bool) -
             s,
             StatusCode::FORBIDDEN,
             "Inloggningen nekades",
-            notice("error", "Du finns inte i HSA-katalogen och kan inte logga in."),
+            notice(
+                "error",
+                "Du finns inte i HSA-katalogen och kan inte logga in.",
+            ),
         );
     };
     let assignments = match web.directory.assignments_of(hsa).await {
@@ -244,7 +253,10 @@ async fn log_in(web: &Web, id: &SessionId, s: &Session, hsa: &str, demo: bool) -
                 s,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Inloggningen misslyckades",
-                notice("error", "HSA-katalogen kan inte nås just nu. Försök igen om en stund."),
+                notice(
+                    "error",
+                    "HSA-katalogen kan inte nås just nu. Försök igen om en stund.",
+                ),
             );
         }
     };
@@ -341,7 +353,10 @@ pub async fn demo_login(
     log_in(&web, &id, &s, &f.person, true).await
 }
 
-pub async fn assignment_page(State(web): WebState, Extension(id): Extension<SessionId>) -> Response {
+pub async fn assignment_page(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+) -> Response {
     let s = session(&web, &id);
     if s.person.is_none() {
         return see_other("/logga-in");
@@ -391,7 +406,10 @@ pub async fn choose_assignment(
             &s,
             StatusCode::FORBIDDEN,
             "Välj medarbetaruppdrag",
-            notice("error", "Uppdraget är inte ditt eller gäller inte vård och behandling."),
+            notice(
+                "error",
+                "Uppdraget är inte ditt eller gäller inte vård och behandling.",
+            ),
         );
     }
     let actor = match web.directory.actor(person, &f.assignment).await {
@@ -412,7 +430,10 @@ pub async fn choose_assignment(
                 &s,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Välj medarbetaruppdrag",
-                notice("error", "HSA-katalogen kan inte nås just nu. Försök igen om en stund."),
+                notice(
+                    "error",
+                    "HSA-katalogen kan inte nås just nu. Försök igen om en stund.",
+                ),
             );
         }
     };
@@ -641,7 +662,13 @@ pub async fn overview(
         return consent_page(&web, &s, None);
     }
     if let Err(e) = filter.period() {
-        return page_with(&web, &s, StatusCode::BAD_REQUEST, "Översikt", notice("error", e));
+        return page_with(
+            &web,
+            &s,
+            StatusCode::BAD_REQUEST,
+            "Översikt",
+            notice("error", e),
+        );
     }
     let care_givers = web
         .directory
@@ -710,8 +737,16 @@ pub async fn attest_relation(
         Ok(w) => w,
         Err(r) => return r,
     };
-    let days = if [1, 7, 30].contains(&f.days) { f.days } else { 1 };
-    match web.relations.register(patient, actor, &in_hours(days * 24)).await {
+    let days = if [1, 7, 30].contains(&f.days) {
+        f.days
+    } else {
+        1
+    };
+    match web
+        .relations
+        .register(patient, actor, &in_hours(days * 24))
+        .await
+    {
         Ok(_) => see_other("/oversikt"),
         Err(e) => {
             tracing::error!(error = %e, "relation could not be registered");
@@ -720,7 +755,10 @@ pub async fn attest_relation(
                 &s,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Patientrelation",
-                notice("error", "Patientrelationen kunde inte registreras. Försök igen."),
+                notice(
+                    "error",
+                    "Patientrelationen kunde inte registreras. Försök igen.",
+                ),
             )
         }
     }
@@ -798,7 +836,11 @@ pub async fn register_consent(
     } else {
         ConsentScope::CareUnit
     };
-    let days = if [1, 30, 365].contains(&f.days) { f.days } else { 1 };
+    let days = if [1, 30, 365].contains(&f.days) {
+        f.days
+    } else {
+        1
+    };
     let c = NewConsent {
         patient_id: patient.to_owned(),
         scope,
@@ -810,7 +852,11 @@ pub async fn register_consent(
         Ok(_) => see_other("/oversikt"),
         Err(e) => {
             tracing::error!(error = %e, "consent could not be registered");
-            consent_page(&web, &s, Some("Samtycket kunde inte registreras. Försök igen."))
+            consent_page(
+                &web,
+                &s,
+                Some("Samtycket kunde inte registreras. Försök igen."),
+            )
         }
     }
 }
@@ -841,7 +887,11 @@ pub async fn emergency_access(
     if f.reason.trim().is_empty() {
         return consent_page(&web, &s, Some("Ange skälet till nödöppningen."));
     }
-    let hours = if [2, 8, 24].contains(&f.hours) { f.hours } else { 2 };
+    let hours = if [2, 8, 24].contains(&f.hours) {
+        f.hours
+    } else {
+        2
+    };
     let reason: String = f.reason.chars().take(500).collect();
     match web
         .consents
@@ -851,7 +901,11 @@ pub async fn emergency_access(
         Ok(_) => see_other("/oversikt"),
         Err(e) => {
             tracing::error!(error = %e, "emergency access could not be registered");
-            consent_page(&web, &s, Some("Nödöppningen kunde inte registreras. Försök igen."))
+            consent_page(
+                &web,
+                &s,
+                Some("Nödöppningen kunde inte registreras. Försök igen."),
+            )
         }
     }
 }
@@ -952,7 +1006,11 @@ impl Filter {
         let mut q = format!("period={}", self.period_key());
         if self.period_key() == "custom" {
             let d = |c: char| c.is_ascii_digit() || c == '-';
-            q.push_str(&format!("&from={}&to={}", clean(&self.from, d), clean(&self.to, d)));
+            q.push_str(&format!(
+                "&from={}&to={}",
+                clean(&self.from, d),
+                clean(&self.to, d)
+            ));
         }
         if let Some(vg) = self.care_givers().first() {
             q.push_str(&format!("&vg={vg}"));
@@ -961,7 +1019,11 @@ impl Filter {
     }
 }
 
-fn filters_form(f: &Filter, care_givers: &[npo_security::directory::CareGiver], action: &str) -> Markup {
+fn filters_form(
+    f: &Filter,
+    care_givers: &[npo_security::directory::CareGiver],
+    action: &str,
+) -> Markup {
     let p = f.period_key();
     let vg = f.care_givers();
     html! {
@@ -1003,9 +1065,13 @@ async fn read_type(
     t: InformationType,
     filter: &Filter,
 ) -> Result<ReadAnswer, Response> {
-    let period = filter
-        .period()
-        .map_err(|e| (StatusCode::BAD_REQUEST, Html(notice("error", e).into_string())).into_response())?;
+    let period = filter.period().map_err(|e| {
+        (
+            StatusCode::BAD_REQUEST,
+            Html(notice("error", e).into_string()),
+        )
+            .into_response()
+    })?;
     web.gate
         .read(
             actor,
@@ -1033,7 +1099,10 @@ async fn read_type(
 fn handle(s: &Session, r: &Record) -> String {
     let key = hmac::Key::new(hmac::HMAC_SHA256, &s.handle_key);
     let m = r.meta();
-    let tag = hmac::sign(&key, format!("{}\n{}", m.source_system, m.document_id).as_bytes());
+    let tag = hmac::sign(
+        &key,
+        format!("{}\n{}", m.source_system, m.document_id).as_bytes(),
+    );
     hex::encode(&tag.as_ref()[..16])
 }
 
@@ -1233,7 +1302,10 @@ pub async fn record_detail(
             &s,
             StatusCode::NOT_FOUND,
             t.name(),
-            notice("info", "Posten finns inte längre eller ligger utanför vald period."),
+            notice(
+                "info",
+                "Posten finns inte längre eller ligger utanför vald period.",
+            ),
         );
     };
     let v = record.view();

@@ -5,7 +5,9 @@ use npo_riv::ids::is_valid_personal_identity;
 
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum IdentError {
-    #[error("Ange personnummer eller samordningsnummer med tolv siffror, till exempel 19121212-1212.")]
+    #[error(
+        "Ange personnummer eller samordningsnummer med tolv siffror, till exempel 19121212-1212."
+    )]
     Format,
     #[error("Datumdelen är inte ett giltigt datum.")]
     Date,
@@ -76,7 +78,12 @@ mod tests {
 
     #[test]
     fn accepted_forms() {
-        for s in ["191212121212", "19121212-1212", " 19121212 - 1212 ", "121212+1212"] {
+        for s in [
+            "191212121212",
+            "19121212-1212",
+            " 19121212 - 1212 ",
+            "121212+1212",
+        ] {
             assert_eq!(parse(s, today()).unwrap(), "191212121212", "{s}");
         }
         // Ten digits without '+': the latest century that is not in the future.

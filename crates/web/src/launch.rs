@@ -109,13 +109,19 @@ mod tests {
         assert!(!t.contains("191212121212"), "the token must be opaque");
         let l = k.open(&t, 1000).unwrap();
         assert_eq!(l.patient, "191212121212");
-        assert_eq!(k.open(&t, 1000 + LAUNCH_TTL_SECONDS + 1), Err(LaunchError::Expired));
+        assert_eq!(
+            k.open(&t, 1000 + LAUNCH_TTL_SECONDS + 1),
+            Err(LaunchError::Expired)
+        );
         let other = LaunchKey::new(&[8u8; 32]).unwrap();
         assert_eq!(other.open(&t, 1000), Err(LaunchError::Invalid));
         let mut bytes = URL_SAFE_NO_PAD.decode(&t).unwrap();
         let last = bytes.len() - 1;
         bytes[last] ^= 1;
-        assert_eq!(k.open(&URL_SAFE_NO_PAD.encode(bytes), 1000), Err(LaunchError::Invalid));
+        assert_eq!(
+            k.open(&URL_SAFE_NO_PAD.encode(bytes), 1000),
+            Err(LaunchError::Invalid)
+        );
         assert_eq!(k.open("not a token", 1000), Err(LaunchError::Invalid));
     }
 }

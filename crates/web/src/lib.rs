@@ -74,7 +74,8 @@ impl Web {
         consents: ConsentStore,
         blocks: BlockStore,
     ) -> Arc<Web> {
-        let launch = launch::LaunchKey::new(&cfg.launch_key).expect("a 32-byte key is always valid");
+        let launch =
+            launch::LaunchKey::new(&cfg.launch_key).expect("a 32-byte key is always valid");
         Arc::new(Web {
             sessions: Sessions::new(cfg.idle_timeout),
             cfg,
@@ -89,8 +90,13 @@ impl Web {
 
     /// A context-launch URL for `patient` and `user`, valid for two minutes.
     pub fn launch_url(&self, patient: &str, user: &str) -> String {
-        let token = self.launch.seal(patient, user, chrono::Utc::now().timestamp());
-        format!("{}/kontext?t={token}", self.cfg.public_url.trim_end_matches('/'))
+        let token = self
+            .launch
+            .seal(patient, user, chrono::Utc::now().timestamp());
+        format!(
+            "{}/kontext?t={token}",
+            self.cfg.public_url.trim_end_matches('/')
+        )
     }
 }
 
@@ -107,7 +113,10 @@ pub fn router(web: Arc<Web>) -> Router {
         .route("/logga-in", get(h::login_page).post(h::login))
         .route("/demo", get(h::demo_page))
         .route("/demo/logga-in", post(h::demo_login))
-        .route("/uppdrag", get(h::assignment_page).post(h::choose_assignment))
+        .route(
+            "/uppdrag",
+            get(h::assignment_page).post(h::choose_assignment),
+        )
         .route("/patient", get(h::patient_page).post(h::choose_patient))
         .route("/kontext", get(h::context_launch))
         .route("/api/kontext", post(h::api_launch_url))
@@ -124,7 +133,10 @@ pub fn router(web: Arc<Web>) -> Router {
         .route("/static/app.css", get(h::css))
         .route("/static/app.js", get(h::js))
         .fallback(h::not_found)
-        .layer(middleware::from_fn_with_state(web.clone(), session_and_headers))
+        .layer(middleware::from_fn_with_state(
+            web.clone(),
+            session_and_headers,
+        ))
         .with_state(web)
 }
 
@@ -151,7 +163,11 @@ pub(crate) fn session_cookie(id: &str) -> HeaderValue {
 
 /// Every request gets a live session (a new anonymous one if needed) and every response the
 /// security headers; nothing is cached anywhere.
-async fn session_and_headers(State(web): State<Arc<Web>>, mut req: Request, next: Next) -> Response {
+async fn session_and_headers(
+    State(web): State<Arc<Web>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let existing = cookie_value(&req).filter(|id| web.sessions.get(id).is_some());
     let (id, fresh) = match existing {
         Some(id) => (id, false),
@@ -170,7 +186,10 @@ async fn session_and_headers(State(web): State<Arc<Web>>, mut req: Request, next
         HeaderValue::from_static("nosniff"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     h.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(

@@ -119,7 +119,8 @@ impl Reply {
     }
 }
 
-/// POSTs `body` to `url` and, for SOAP answers, validates them against the official schemas.
+/// POSTs `body` to `url` and, for SOAP answers, validates them against the official schemas
+/// (with the documented corrections of `npo_riv::xsd::CORRECTIONS`).
 pub async fn post(
     client: &HttpsClient,
     url: &str,
@@ -146,7 +147,7 @@ pub async fn post(
         .get("content-type")
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("xml"));
-    if is_xml && let Err(e) = npo_riv::xsd::validate_envelope(reply.body.as_bytes()) {
+    if is_xml && let Err(e) = npo_riv::xsd::validate_envelope_corrected(reply.body.as_bytes()) {
         panic!(
             "npo wrote a message that does not validate: {e}\n{}",
             reply.body
