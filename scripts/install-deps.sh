@@ -4,6 +4,7 @@
 #   - xmllint (libxml2-utils): XSD validation of every message (npo-riv's `xsd` module).
 #   - PostgreSQL on 127.0.0.1:5432 with trust auth for local connections: the production store,
 #     tested beside the embedded SQLite.
+#   - chromium, node and the npm packages of tests/browser: the web app's browser tests.
 set -euo pipefail
 
 SUDO=()
@@ -46,4 +47,16 @@ if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
         sleep 1
     done
     pg_isready -h 127.0.0.1 -p 5432
+fi
+
+# The web app's browser tests: Debian's chromium, and playwright-core + axe-core from npm (exact
+# versions in tests/browser/package-lock.json).
+command -v chromium >/dev/null 2>&1 || apt_install chromium
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+    apt_install nodejs npm
+fi
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [ ! -d "$root/tests/browser/node_modules/playwright-core" ] \
+    || [ "$root/tests/browser/package-lock.json" -nt "$root/tests/browser/node_modules/.package-lock.json" ]; then
+    (cd "$root/tests/browser" && npm ci --no-audit --no-fund --loglevel=error)
 fi
