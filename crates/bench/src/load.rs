@@ -4,40 +4,11 @@
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{StatusCode, Uri, header};
-use hyper_rustls::{DefaultServerNameResolver, HttpsConnector};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
-use npo_pki::TlsIdentity;
 use serde::Serialize;
-use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The load generator's HTTPS client.
-pub type BenchClient = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
-
-/// A kept-alive mTLS client presenting `cert`/`key` and trusting `ca`. Unlike
-/// [`npo_pki::https_client`] it keeps up to `max_idle` idle connections per host, so that every
-/// worker keeps its connection and the load generator never pays for TLS handshakes.
-pub fn client(cert: &Path, key: &Path, ca: &Path, max_idle: usize) -> anyhow::Result<BenchClient> {
-    let identity = TlsIdentity::from_pem_files(cert, key)?;
-    let tls = npo_pki::client_config(ca, Some(&identity))?;
-    let mut http = HttpConnector::new();
-    http.enforce_http(false);
-    http.set_nodelay(true);
-    let https = HttpsConnector::new(
-        http,
-        tls,
-        true,
-        Arc::new(DefaultServerNameResolver::default()),
-    );
-    Ok(Client::builder(TokioExecutor::new())
-        .timer(TokioTimer::new())
-        .pool_timer(TokioTimer::new())
-        .pool_max_idle_per_host(max_idle)
-        .build(https))
-}
+pub use npo_bench::{BenchClient, client};
 
 /// What every answer must contain to count as a success (besides HTTP 200).
 #[derive(Clone, Copy, Debug)]

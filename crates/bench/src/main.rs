@@ -23,7 +23,7 @@ use clap::Parser;
 use load::{Expect, RunResult, Target};
 use npo::federation::{Federation, FederationSpec};
 use npo_riv::contract::Contract;
-use npo_riv::contracts::GetCareDocumentationV2;
+use npo_riv::contracts::{GetCareDocumentationV2, GetLaboratoryOrderOutcomeV4};
 use npo_riv::{PersonId, Query, soap};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -34,10 +34,10 @@ use std::time::Duration;
 #[derive(Parser, Debug, Serialize)]
 #[command(name = "npo-bench")]
 struct Args {
-    /// Number of source systems, each with the same demo patients.
+    /// Number of source systems; the synthetic population's records are spread over them.
     #[arg(long, default_value_t = 10)]
     sources: usize,
-    /// Number of demo patients written to every source system.
+    /// Number of synthetic patients (npo seed).
     #[arg(long, default_value_t = 5)]
     patients: usize,
     /// Concurrent clients, comma-separated; every scenario runs at each.
@@ -52,6 +52,10 @@ struct Args {
     /// The patient asked for.
     #[arg(long, default_value = "191212121212")]
     patient: String,
+    /// The contract: `care-documentation` (GetCareDocumentation 2.1) or `lab`
+    /// (GetLaboratoryOrderOutcome 4.0, the heaviest type).
+    #[arg(long, default_value = "care-documentation")]
+    contract: String,
     /// The nginx binary for the `nginx` scenario (an error if missing). Default: /usr/sbin/nginx
     /// if it exists, otherwise the scenario is skipped.
     #[arg(long)]
@@ -165,10 +169,41 @@ async fn run_all(
     dir: &std::path::Path,
 ) -> anyhow::Result<Vec<RunResult>> {
     let info = &fed.info;
-    let source = &info.sources[0];
-    let request = GetCareDocumentationV2::write_request(&Query::for_patient(
-        PersonId::personnummer(&args.patient),
-    ));
+    let q = Query::for_patient(PersonId::for_patient_id(&args.patient));
+    let (request, namespace, answer) = match args.contract.as_str() {
+        "care-documentation" => (
+            GetCareDocumentationV2::write_request(&q),
+            GetCareDocumentationV2::NAMESPACE,
+            Expect::Contains("GetCareDocumentationResponse>"),
+        ),
+        "lab" => (
+            GetLaboratoryOrderOutcomeV4::write_request(&q.clone().into()),
+            GetLaboratoryOrderOutcomeV4::NAMESPACE,
+            Expect::Contains("GetLaboratoryOrderOutcomeResponse>"),
+        ),
+        other => anyhow::bail!("unknown --contract {other}"),
+    };
+    // The sources that hold the patient's records of the contract, the richest first.
+    let db = npo_store::Db::connect(&fed.platform_database_url()).await?;
+    let holders: Vec<(String, i64)> = npo_store::sqlx::query_as(
+        "SELECT source_hsa_id, COUNT(*) AS n FROM source_records WHERE patient_id = $1 \
+         AND contract_namespace = $2 GROUP BY source_hsa_id ORDER BY n DESC, source_hsa_id",
+    )
+    .bind(&args.patient)
+    .bind(namespace)
+    .fetch_all(&db.pool)
+    .await?;
+    db.close().await;
+    let records: i64 = holders.iter().map(|h| h.1).sum();
+    eprintln!(
+        "{records} records of the patient in {} source systems",
+        holders.len()
+    );
+    let source = info
+        .sources
+        .iter()
+        .find(|s| holders.first().is_some_and(|h| h.0 == s.hsa_id))
+        .context("no source system holds the patient's records")?;
     let to = |logical_address: &str| Bytes::from(soap::request(logical_address, &request));
     // Enough idle connections for every worker to keep its own.
     let max_idle = args.concurrency.iter().copied().max().unwrap_or(1);
@@ -176,7 +211,6 @@ async fn run_all(
     let router_cert = fed.pki.dir().join("router.pem");
     let router_key = fed.pki.dir().join("router.key");
     let as_router = load::client(&router_cert, &router_key, &info.ca, max_idle)?;
-    let answer = Expect::Contains("GetCareDocumentationResponse>");
     let direct = |url: &str, client: &load::BenchClient| -> anyhow::Result<Arc<Target>> {
         Ok(Arc::new(Target {
             url: url.parse()?,
@@ -193,8 +227,8 @@ async fn run_all(
                 url: info.router_url.parse()?,
                 body: to(&info.aggregating_logical_address),
                 client: consumer.clone(),
-                // One ProcessingStatus record per source system, all answered.
-                expect: Expect::Exactly(">DataFromSource<", args.sources),
+                // One ProcessingStatus record per source system holding records, all answered.
+                expect: Expect::Exactly(">DataFromSource<", holders.len()),
             }),
         ),
         ("direct", direct(&info.router_url, &consumer)?),
@@ -289,11 +323,11 @@ fn markdown(r: &Report<'_>) -> String {
     let _ = writeln!(
         s,
         "## npo load benchmark\n\n\
-         GetCareDocumentation for {}, {} source systems × {} patients, SQLite, loopback mTLS; \
+         {} for {}, {} source systems, {} synthetic patients, SQLite, loopback mTLS; \
          {} s measured after {} s warm-up per row. Machine: {} CPU cores, shared by the load \
          generator and the whole federation (same process), so absolute numbers are a lower \
          bound.\n",
-        a.patient, a.sources, a.patients, a.duration_secs, a.warmup_secs, r.cpus
+        a.contract, a.patient, a.sources, a.patients, a.duration_secs, a.warmup_secs, r.cpus
     );
     let _ = writeln!(
         s,

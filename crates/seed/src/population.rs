@@ -131,3 +131,37 @@ pub fn example() -> Population {
         sites: example_sites(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use npo_riv::ids::is_valid_personal_identity;
+
+    #[test]
+    fn every_identity_passes_the_luhn_check_and_ages_span_newborn_to_100() {
+        let pop = example();
+        let mut samordning = 0;
+        let (mut youngest, mut oldest) = (u32::MAX, 0);
+        for i in 1..20_000 {
+            let (p, _) = pop.patient(i);
+            assert!(is_valid_personal_identity(&p.id), "{}", p.id);
+            samordning += usize::from(p.samordningsnummer);
+            let age = p.age_on(pop.today);
+            youngest = youngest.min(age);
+            oldest = oldest.max(age);
+        }
+        assert!(samordning > 100, "some samordningsnummer ({samordning})");
+        assert_eq!(youngest, 0, "newborns");
+        assert!((95..=100).contains(&oldest), "up to 100 ({oldest})");
+        assert_eq!(pop.patient(0).0.id, "191212121212");
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_patients_and_another_seed_others() {
+        let a = example();
+        let mut b = example();
+        assert_eq!(a.patient(7).0, b.patient(7).0);
+        b.seed += 1;
+        assert_ne!(a.patient(7).0, b.patient(7).0);
+    }
+}

@@ -75,17 +75,17 @@ fn forbidden_form(web: &Web, s: &Session) -> Response {
     )
 }
 
-/// The logged-in actor and selected patient, or where to go first.
-fn working(s: &Session) -> Result<(&Actor, &str), Response> {
+/// The logged-in actor and selected patient, or the page to go to first.
+fn working(s: &Session) -> Result<(&Actor, &str), &'static str> {
     let Some(actor) = s.actor.as_ref() else {
-        return Err(see_other(if s.person.is_some() {
+        return Err(if s.person.is_some() {
             "/uppdrag"
         } else {
             "/logga-in"
-        }));
+        });
     };
     let Some(patient) = s.patient.as_deref() else {
-        return Err(see_other("/patient"));
+        return Err("/patient");
     };
     Ok((actor, patient))
 }
@@ -153,7 +153,7 @@ pub async fn home(State(web): WebState, Extension(id): Extension<SessionId>) -> 
     let s = session(&web, &id);
     match working(&s) {
         Ok(_) => see_other("/oversikt"),
-        Err(r) => r,
+        Err(to) => see_other(to),
     }
 }
 
@@ -651,7 +651,7 @@ pub async fn overview(
     let s = session(&web, &id);
     let (actor, patient) = match working(&s) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(to) => return see_other(to),
     };
     let basis = match web.gate.check(actor, patient).await {
         Ok(b) => b,
@@ -735,7 +735,7 @@ pub async fn attest_relation(
     }
     let (actor, patient) = match working(&s) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(to) => return see_other(to),
     };
     let days = if [1, 7, 30].contains(&f.days) {
         f.days
@@ -829,7 +829,7 @@ pub async fn register_consent(
     }
     let (actor, patient) = match working(&s) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(to) => return see_other(to),
     };
     let scope = if f.scope == "person" {
         ConsentScope::Person
@@ -882,7 +882,7 @@ pub async fn emergency_access(
     }
     let (actor, patient) = match working(&s) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(to) => return see_other(to),
     };
     if f.reason.trim().is_empty() {
         return consent_page(&web, &s, Some("Ange skälet till nödöppningen."));
@@ -1057,6 +1057,32 @@ fn filters_form(
     }
 }
 
+/// Why a type could not be read.
+enum ReadFailure {
+    BadFilter(&'static str),
+    Refused(InformationType, Refusal),
+}
+
+impl ReadFailure {
+    fn into_response(self) -> Response {
+        match self {
+            ReadFailure::BadFilter(e) => (
+                StatusCode::BAD_REQUEST,
+                Html(notice("error", e).into_string()),
+            )
+                .into_response(),
+            ReadFailure::Refused(t, r) => (
+                StatusCode::FORBIDDEN,
+                Html(
+                    html! { section.part { h2 { (t.name()) } (notice("error", r.explanation())) } }
+                        .into_string(),
+                ),
+            )
+                .into_response(),
+        }
+    }
+}
+
 /// Reads one type through the gate with the filters.
 async fn read_type(
     web: &Web,
@@ -1064,14 +1090,8 @@ async fn read_type(
     patient: &str,
     t: InformationType,
     filter: &Filter,
-) -> Result<ReadAnswer, Response> {
-    let period = filter.period().map_err(|e| {
-        (
-            StatusCode::BAD_REQUEST,
-            Html(notice("error", e).into_string()),
-        )
-            .into_response()
-    })?;
+) -> Result<ReadAnswer, ReadFailure> {
+    let period = filter.period().map_err(ReadFailure::BadFilter)?;
     web.gate
         .read(
             actor,
@@ -1083,16 +1103,7 @@ async fn read_type(
             },
         )
         .await
-        .map_err(|r| {
-            (
-                StatusCode::FORBIDDEN,
-                Html(
-                    html! { section.part { h2 { (t.name()) } (notice("error", r.explanation())) } }
-                        .into_string(),
-                ),
-            )
-                .into_response()
-        })
+        .map_err(|r| ReadFailure::Refused(t, r))
 }
 
 /// A record's handle in URLs: a keyed hash of its source and document id, per session.
@@ -1177,7 +1188,7 @@ pub async fn overview_part(
     };
     let answer = match read_type(&web, actor, patient, t, &filter).await {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(f) => return f.into_response(),
     };
     let items = sorted(&answer.records);
     let attention = items.iter().any(|(_, v)| v.attention);
@@ -1234,11 +1245,11 @@ pub async fn type_list(
     };
     let (actor, patient) = match working(&s) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(to) => return see_other(to),
     };
     let answer = match read_type(&web, actor, patient, t, &filter).await {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(f) => return f.into_response(),
     };
     let care_givers = web
         .directory
@@ -1290,11 +1301,11 @@ pub async fn record_detail(
     };
     let (actor, patient) = match working(&s) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(to) => return see_other(to),
     };
     let answer = match read_type(&web, actor, patient, t, &filter).await {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(f) => return f.into_response(),
     };
     let Some(record) = answer.records.iter().find(|r| handle(&s, r) == h) else {
         return page_with(
@@ -1335,8 +1346,8 @@ pub async fn record_detail(
 
 pub async fn block_page(State(web): WebState, Extension(id): Extension<SessionId>) -> Response {
     let s = session(&web, &id);
-    if let Err(r) = working(&s) {
-        return r;
+    if let Err(to) = working(&s) {
+        return see_other(to);
     }
     let body = html! {
         p { "Patienten har spärrat information. Du ser inte vad som är spärrat eller hos vem. En spärr kan hävas tillfälligt för dig om patienten samtycker, eller vid en nödsituation när patienten inte kan tillfrågas. Hävningen loggas." }
@@ -1373,7 +1384,7 @@ pub async fn revoke_block(
     }
     let (actor, patient) = match working(&s) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(to) => return see_other(to),
     };
     let reason = if f.reason == "nod" {
         RevokeReason::Emergency
