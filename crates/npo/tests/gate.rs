@@ -428,3 +428,55 @@ async fn a_source_that_is_down_is_reported_while_the_others_are_shown() {
     assert_eq!(givers(&answer.records).len(), 2);
     s.t.shutdown().await;
 }
+
+/// The patient's access log (GetAccessLogsForPatient 1.0) through the platform: the security
+/// services answer from the access log what the gate logged — care giver and unit, never the user.
+#[tokio::test]
+async fn the_patients_access_log_is_served_through_the_platform() {
+    use npo_riv::contracts::access_logs_for_patient_v1::{
+        GetAccessLogsForPatientRequest, GetAccessLogsForPatientResponse, LogResultCode, XsDateTime,
+    };
+    let s = setup().await;
+    let a = physician();
+    relate(&s.db, &a, TOLVAN).await;
+    consent(&s.db, &a, TOLVAN).await;
+    let answer = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
+    assert!(!answer.records.is_empty());
+
+    let day = |h: i64| XsDateTime::from_stockholm_timestamp(&ts(h)).unwrap();
+    let req = GetAccessLogsForPatientRequest::new(TOLVAN, day(-1), day(1));
+    let r = common::post(
+        &s.t.consumer,
+        s.t.router(),
+        common::envelope(npo::demo::SECURITY_HSA_ID, &req.write()),
+        &[],
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let resp = GetAccessLogsForPatientResponse::parse(&r.envelope().body).unwrap();
+    assert_eq!(resp.code(), Some(LogResultCode::Ok));
+    let logs: Vec<_> = resp.access_logs().collect();
+    assert_eq!(
+        logs.len(),
+        answer.records.len(),
+        "one entry per record shown"
+    );
+    assert!(logs.iter().all(|l| l.care_provider_id == REGION));
+    assert!(
+        !r.body.contains("SE2321000016-P001"),
+        "the user is not named to the patient"
+    );
+
+    // Another patient's log holds none of it.
+    let other = GetAccessLogsForPatientRequest::new("194001079120", day(-1), day(1));
+    let r = common::post(
+        &s.t.consumer,
+        s.t.router(),
+        common::envelope(npo::demo::SECURITY_HSA_ID, &other.write()),
+        &[],
+    )
+    .await;
+    let resp = GetAccessLogsForPatientResponse::parse(&r.envelope().body).unwrap();
+    assert_eq!(resp.access_logs().count(), 0);
+    s.t.shutdown().await;
+}
