@@ -113,13 +113,37 @@ const scenarios = {
     check(offered.some((t) => t.includes("Distriktsläkare")), "care assignment offered");
     check(!offered.some((t) => t.includes("Verksamhetsutveckling")), "administration assignment not offered");
     const cookies = await ctx.cookies();
-    const session = cookies.find((c) => c.name === "npo_session");
+    const session = cookies.find((c) => c.name === "__Host-npo_session");
     check(session && session.secure && session.httpOnly && session.sameSite === "Strict", "session cookie flags");
     await page.getByRole("button", { name: "Välj uppdrag" }).click();
     await page.waitForURL(/\/patient$/);
     // A form without its CSRF token changes nothing.
     const forged = await page.request.post(`${WEB}/patient`, { form: { personnummer: "191212121212" } });
     check(forged.status() === 403, `form without CSRF token refused (${forged.status()})`);
+    await ctx.close();
+  },
+
+  async launch() {
+    // A link made for another user: after Anna's login it is dropped, she chooses a patient.
+    let ctx = await context("ANNA");
+    let page = await ctx.newPage();
+    await page.goto(env.NPO_LAUNCH_URL_OTHER);
+    await page.waitForURL(/\/logga-in$/);
+    await login(page);
+    check(page.url().endsWith("/patient"), "a link for someone else does not open the patient");
+    await ctx.close();
+    // Anna's own link: login, assignment, and she lands on the patient.
+    ctx = await context("ANNA");
+    page = await ctx.newPage();
+    await page.goto(env.NPO_LAUNCH_URL);
+    await page.waitForURL(/\/logga-in$/);
+    await page.getByRole("button", { name: "Logga in med e-tjänstekort" }).click();
+    await page.getByRole("button", { name: "Välj uppdrag" }).click();
+    await page.waitForURL(/\/oversikt$/);
+    check((await page.getByTestId("patient").innerText()) === "19121212-1212", "landed on the launched patient");
+    // A link opens once.
+    const again = await page.goto(env.NPO_LAUNCH_URL);
+    check(again.status() === 400 && (await page.content()).includes("redan använts"), "a used link is refused");
     await ctx.close();
   },
 

@@ -192,8 +192,13 @@ async fn aggregate<C: Contract>(
             )),
             Ok(resp) => {
                 status.records.push(ProcessingStatusRecord::ok(la, &now));
-                // Where a source has more (contracts that page), the consumer asks it directly.
-                has_more.extend(resp.has_more);
+                // Where a source has more (contracts that page), the consumer asks it directly;
+                // a source may only point at itself.
+                has_more.extend(
+                    resp.has_more
+                        .into_iter()
+                        .filter(|m| m.logical_address == la),
+                );
                 for item in resp.items {
                     let meta = C::meta(&item);
                     // Never pass on another patient's record, nor the same record twice.

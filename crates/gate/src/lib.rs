@@ -21,7 +21,7 @@ pub use types::{InformationType, Record};
 use futures::future::join_all;
 use npo_riv::accesscontrol::{AssertCareEngagement, AssertCareEngagementResponse};
 use npo_riv::common::{DatePeriod, PersonId, Query};
-use npo_riv::headers::{HEADERS_NS, ProcessingStatus, ProcessingStatusRecord};
+use npo_riv::headers::{HEADERS_NS, ProcessingStatus, ProcessingStatusRecord, StatusCode};
 use npo_router::{CallError, VpClient};
 use npo_security::access_log::{AccessLog, Activity, NewEntry, Resource};
 use npo_security::blocks::{Block, BlockStore};
@@ -29,7 +29,7 @@ use npo_security::consent::{ConsentKind, ConsentStore};
 use npo_security::relation::RelationStore;
 use npo_security::{Actor, PURPOSE_CARE, RecordFacts, Scope};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -304,7 +304,10 @@ impl Gate {
                     }
                 }
                 Err(e) => {
-                    tracing::warn!(error = %e, "an information type could not be fetched");
+                    tracing::warn!(
+                        error = call_error_kind(&e),
+                        "an information type could not be fetched"
+                    );
                     answer.unavailable_types.push(*t);
                 }
             }
@@ -381,7 +384,7 @@ impl Gate {
             .vp
             .call(&a.care_giver_hsa_id, &q.write(), &[])
             .await
-            .map_err(|e| unavailable("tillgänglig patient", &e))?;
+            .map_err(|e| unavailable("tillgänglig patient", &call_error_kind(&e)))?;
         let yes = AssertCareEngagementResponse::parse(&env.body)
             .map_err(|e| unavailable("tillgänglig patient", &e))?
             .has_care_engagement;
@@ -421,9 +424,30 @@ impl Gate {
         let (mut records, mut more) = t
             .parse_response(&env.body)
             .map_err(|e| CallError::Malformed(e.to_string()))?;
-        // Contracts that page: ask each source that has more directly, page by page.
+        // Contracts that page: ask each source that has more directly, page by page. Only
+        // sources the aggregating services reported as answering are followed, each reference
+        // once, and a record is kept once: a producer cannot send the gate elsewhere or round
+        // in circles.
+        let answered = |la: &str| {
+            status
+                .records
+                .iter()
+                .any(|r| r.logical_address == la && r.status == StatusCode::DataFromSource)
+        };
+        more.retain(|m| answered(&m.logical_address));
+        let mut seen: HashSet<(String, String)> = records
+            .iter()
+            .map(|r| {
+                let m = r.meta();
+                (m.source_system.to_owned(), m.document_id.to_owned())
+            })
+            .collect();
+        let mut visited = HashSet::new();
         let mut pages = 0;
         while let Some(m) = more.pop() {
+            if !visited.insert((m.logical_address.clone(), m.reference.clone())) {
+                continue;
+            }
             pages += 1;
             if pages > MAX_PAGES {
                 tracing::warn!(source = %m.logical_address, "too many pages: the rest is not shown");
@@ -442,7 +466,14 @@ impl Gate {
             let (page, next) = t
                 .parse_response(&env.body)
                 .map_err(|e| CallError::Malformed(e.to_string()))?;
-            records.extend(page);
+            for r in page {
+                let meta = r.meta();
+                if meta.source_system == m.logical_address
+                    && seen.insert((meta.source_system.to_owned(), meta.document_id.to_owned()))
+                {
+                    records.push(r);
+                }
+            }
             more.extend(
                 next.into_iter()
                     .filter(|n| n.logical_address == m.logical_address),
@@ -454,6 +485,18 @@ impl Gate {
 
 /// At most this many follow-up pages are fetched per information type and overview.
 pub const MAX_PAGES: usize = 200;
+
+/// What went wrong in a platform call, without the text other systems wrote (a fault string may
+/// hold personal data; it never reaches the log).
+fn call_error_kind(e: &CallError) -> String {
+    match e {
+        CallError::Timeout => "timeout".into(),
+        CallError::Connect => "connection failed".into(),
+        CallError::Http(status) => format!("HTTP {status}"),
+        CallError::Fault(f) => format!("SOAP fault {}", f.code),
+        CallError::Malformed(_) => "malformed response".into(),
+    }
+}
 
 fn unavailable(what: &'static str, e: &dyn std::fmt::Display) -> Refusal {
     tracing::error!(check = what, error = %e, "a PDL check could not be made: nothing is shown");

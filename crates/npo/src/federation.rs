@@ -519,7 +519,8 @@ async fn start_web(
         demo_mode: w.demo_mode,
         idle_timeout: w.idle_timeout,
         launch_key,
-        launch_systems: vec![demo::CONSUMER_HSA_ID.into()],
+        // The record systems (the demo's source systems) open npo on a patient.
+        launch_systems: spec.sources.iter().map(|s| s.hsa_id.clone()).collect(),
         public_url: url(addr, ""),
         source_names: spec
             .sources
@@ -550,9 +551,22 @@ async fn start_web(
 /// The context-launch secret, created once (0600) in the data directory.
 fn launch_key(dir: &Path) -> anyhow::Result<[u8; 32]> {
     let path = dir.join("web-launch.key");
-    if let Ok(bytes) = std::fs::read(&path)
-        && let Ok(key) = <[u8; 32]>::try_from(hex::decode(bytes.trim_ascii()).unwrap_or_default())
-    {
+    if path.exists() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path)?.permissions().mode();
+            anyhow::ensure!(
+                mode & 0o077 == 0,
+                "{} must be readable by its owner only (chmod 600)",
+                path.display()
+            );
+        }
+        let bytes = std::fs::read(&path)?;
+        let key = hex::decode(bytes.trim_ascii())
+            .ok()
+            .and_then(|k| <[u8; 32]>::try_from(k).ok())
+            .with_context(|| format!("{} must hold 32 bytes in hex", path.display()))?;
         return Ok(key);
     }
     let key = npo_web::launch::LaunchKey::generate_bytes();

@@ -200,3 +200,113 @@ async fn every_contract_aggregates_over_sources_and_filters() {
     npo_riv::for_each_contract!(check_all);
     t.shutdown().await;
 }
+
+/// GetCareDocumentation 3.0 pages: a source answers at most `PAGE_SIZE` notes and a `hasMore`
+/// reference; following the references yields every note once; the aggregating service passes
+/// the reference on.
+#[tokio::test]
+async fn care_documentation_3_pages_with_has_more() {
+    use npo_riv::contracts::GetCareDocumentationV3;
+    use npo_riv::contracts::care_documentation_v3::CareDocumentation;
+    const NOTES: usize = 120;
+    let t = start(|s| s.patients = 1).await;
+    // A note of Tolvan's at the first source, copied with new ids and times.
+    let source = t.fed.sources[0].system.clone();
+    let la = source.cfg.hsa_id.clone();
+    let pop = npo::seeding::population(
+        1,
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        &t.fed
+            .sources
+            .iter()
+            .map(|n| n.system.cfg.clone())
+            .collect::<Vec<_>>(),
+    );
+    let mut sink = npo_seed::check::Collect::<GetCareDocumentationV3>::default();
+    let _ = pop.emit(0, &mut sink);
+    let template: CareDocumentation = sink
+        .items
+        .into_iter()
+        .find(|n| n.header.source_system_id.extension.as_deref() == Some(la.as_str()))
+        .expect("a note at the first source");
+    for i in 0..NOTES {
+        let mut n = template.clone();
+        n.header.record.id.extension = Some(format!("paging-{i:03}"));
+        let time = format!("2025{:02}{:02}120000", 1 + i % 12, 1 + i % 28);
+        n.header.access_control.block_comparison_time = time.clone();
+        if let Some(a) = n.header.author.as_mut() {
+            a.timestamp = time;
+        }
+        source
+            .put::<GetCareDocumentationV3>(&n)
+            .await
+            .expect("stored");
+    }
+    let page_size = GetCareDocumentationV3::PAGE_SIZE.expect("the contract pages");
+    let mut q = Query::for_patient(PersonId::for_patient_id(TOLVAN_ID));
+    q.period = Some(DatePeriod {
+        start: "20250101".into(),
+        end: "20251231".into(),
+    });
+    // Directly, page by page.
+    let mut seen = BTreeSet::new();
+    let mut reference: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let mut req =
+            npo_riv::contracts::care_documentation_v3::CareDocumentationRequest::from(q.clone());
+        req.has_more_reference = reference.clone();
+        let r = post(
+            &t.consumer,
+            t.router(),
+            envelope(&la, &GetCareDocumentationV3::write_request(&req)),
+            &[],
+        )
+        .await;
+        let resp = GetCareDocumentationV3::parse_response(&r.envelope().body).unwrap();
+        pages += 1;
+        assert!(resp.items.len() <= page_size);
+        for item in &resp.items {
+            assert!(
+                seen.insert(GetCareDocumentationV3::meta(item).document_id.to_owned()),
+                "a note came twice"
+            );
+        }
+        match resp.has_more.first() {
+            Some(m) => {
+                assert_eq!(m.logical_address, la);
+                reference = Some(m.reference.clone());
+            }
+            None => break,
+        }
+    }
+    assert!(seen.len() >= NOTES, "every note once ({} seen)", seen.len());
+    assert_eq!(pages, seen.len().div_ceil(page_size));
+
+    // Through the aggregating services: the first page and the reference to the rest.
+    let (items, reply) = call::<GetCareDocumentationV3>(&t, t.agp(), &q).await;
+    let resp = GetCareDocumentationV3::parse_response(&reply.envelope().body).unwrap();
+    assert!(items.len() < seen.len());
+    assert!(resp.has_more.iter().any(|m| m.logical_address == la));
+
+    // A forged reference is a logical error, not a crash.
+    let mut req =
+        npo_riv::contracts::care_documentation_v3::CareDocumentationRequest::from(q.clone());
+    req.has_more_reference = Some("not-a-reference".into());
+    let r = post(
+        &t.consumer,
+        t.router(),
+        envelope(&la, &GetCareDocumentationV3::write_request(&req)),
+        &[],
+    )
+    .await;
+    let resp = GetCareDocumentationV3::parse_response(&r.envelope().body).unwrap();
+    assert!(resp.items.is_empty());
+    assert_eq!(
+        resp.result.map(|r| r.result_code),
+        Some(npo_riv::common::ResultCode::Error)
+    );
+    t.shutdown().await;
+}
+
+const TOLVAN_ID: &str = "191212121212";

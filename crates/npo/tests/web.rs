@@ -126,7 +126,46 @@ async fn clinician_web_app_in_a_browser() {
         unknown.key_path.display().to_string(),
     ));
 
+    // Context launch: the care giver's record system (its system certificate) asks for links.
+    let record_system = t.client_as("source-SE2321000016-S001");
+    let launch = |user: &'static str| {
+        let client = record_system.clone();
+        let url = format!("{web}/api/kontext");
+        async move {
+            let req = hyper::Request::post(url)
+                .header("content-type", "application/json")
+                .body(http_body_util::Full::new(bytes::Bytes::from(format!(
+                    r#"{{"patient":"{TOLVAN}","user":"{user}"}}"#
+                ))))
+                .unwrap();
+            let resp = client.request(req).await.unwrap();
+            let status = resp.status().as_u16();
+            let body = http_body_util::BodyExt::collect(resp.into_body())
+                .await
+                .unwrap()
+                .to_bytes();
+            let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            (status, v["url"].as_str().unwrap_or("").to_owned())
+        }
+    };
+    let (status, for_anna) = launch(ANNA).await;
+    assert_eq!(status, 200);
+    assert!(!for_anna.contains(TOLVAN), "the launch URL is opaque");
+    let (_, for_other) = launch("SE2321000016-P002").await;
+    env.push(("NPO_LAUNCH_URL".into(), for_anna));
+    env.push(("NPO_LAUNCH_URL_OTHER".into(), for_other));
+    // A system that is not a record system may not make links.
+    let consumer = t.client_as("consumer");
+    let req = hyper::Request::post(format!("{web}/api/kontext"))
+        .header("content-type", "application/json")
+        .body(http_body_util::Full::new(bytes::Bytes::from(format!(
+            r#"{{"patient":"{TOLVAN}","user":"{ANNA}"}}"#
+        ))))
+        .unwrap();
+    assert_eq!(consumer.request(req).await.unwrap().status().as_u16(), 403);
+
     browser("login", env.clone()).await;
+    browser("launch", env.clone()).await;
     browser("flow", env.clone()).await;
 
     // The emergency access is in the access log, as such, for the user.

@@ -98,6 +98,24 @@ fn in_hours(h: i64) -> String {
     npo_riv::time::shifted(&now_ts(), chrono::Duration::hours(h)).unwrap_or_default()
 }
 
+/// The PDL preconditions before anything is registered for a patient: the actor has rights
+/// and the patient is available (and, unless `relation_optional`, a relation is attested).
+/// `Some(page)` when they do not hold.
+async fn preconditions(
+    web: &Web,
+    s: &Session,
+    actor: &Actor,
+    patient: &str,
+    relation_optional: bool,
+) -> Option<Response> {
+    match web.gate.check(actor, patient).await {
+        Ok(_) => None,
+        Err(Refusal::NoRelation) if relation_optional => None,
+        Err(Refusal::NoRelation) => Some(see_other("/oversikt")),
+        Err(r) => Some(refusal_page(web, s, &r)),
+    }
+}
+
 fn refusal_page(web: &Web, s: &Session, r: &Refusal) -> Response {
     let status = match r {
         Refusal::CheckUnavailable(_) | Refusal::LogUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -281,6 +299,12 @@ async fn log_in(web: &Web, id: &SessionId, s: &Session, hsa: &str, demo: bool) -
         return see_other("/logga-in");
     };
     web.sessions.update(&new_id, |s| {
+        if s.pending_launch
+            .as_ref()
+            .is_some_and(|(_, user)| *user != person.hsa_id)
+        {
+            s.pending_launch = None;
+        }
         s.person = Some((person.hsa_id.clone(), person.full_name()));
         s.demo = demo;
         s.assignments = care;
@@ -442,7 +466,9 @@ pub async fn choose_assignment(
         s.actor = Some(actor);
         s.patient = None;
         s.own_care_giver_only = false;
-        if let Some(p) = s.pending_patient.take() {
+        if let Some((p, user)) = s.pending_launch.take()
+            && s.person.as_ref().is_some_and(|(me, _)| *me == user)
+        {
             s.patient = Some(p);
             next = "/oversikt";
         }
@@ -556,7 +582,12 @@ pub async fn context_launch(
     Query(q): Query<LaunchQuery>,
 ) -> Response {
     let s = session(&web, &id);
-    let launch = match web.launch.open(&q.t, chrono::Utc::now().timestamp()) {
+    let now = chrono::Utc::now().timestamp();
+    let launch = match web
+        .launch
+        .open(&q.t, now)
+        .and_then(|l| web.launch_used_once(&q.t, l.exp, now).map(|()| l))
+    {
         Ok(l) => l,
         Err(e) => {
             let text = match e {
@@ -565,6 +596,9 @@ pub async fn context_launch(
                 }
                 crate::launch::LaunchError::Invalid => {
                     "Länken från journalsystemet är ogiltig. Öppna patientöversikten igen från journalsystemet."
+                }
+                crate::launch::LaunchError::Used => {
+                    "Länken från journalsystemet har redan använts. Öppna patientöversikten igen från journalsystemet."
                 }
             };
             return page_with(
@@ -594,14 +628,14 @@ pub async fn context_launch(
                     s.patient = Some(launch.patient.clone());
                     s.own_care_giver_only = false;
                 } else {
-                    s.pending_patient = Some(launch.patient.clone());
+                    s.pending_launch = Some((launch.patient.clone(), launch.user.clone()));
                 }
             });
             see_other(if has_actor { "/oversikt" } else { "/uppdrag" })
         }
         None => {
             web.sessions.update(&id.0, |s| {
-                s.pending_patient = Some(launch.patient.clone());
+                s.pending_launch = Some((launch.patient.clone(), launch.user.clone()));
             });
             see_other("/logga-in")
         }
@@ -831,6 +865,9 @@ pub async fn register_consent(
         Ok(w) => w,
         Err(to) => return see_other(to),
     };
+    if let Some(refused) = preconditions(&web, &s, actor, patient, false).await {
+        return refused;
+    }
     let scope = if f.scope == "person" {
         ConsentScope::Person
     } else {
@@ -886,6 +923,9 @@ pub async fn emergency_access(
     };
     if f.reason.trim().is_empty() {
         return consent_page(&web, &s, Some("Ange skälet till nödöppningen."));
+    }
+    if let Some(refused) = preconditions(&web, &s, actor, patient, false).await {
+        return refused;
     }
     let hours = if [2, 8, 24].contains(&f.hours) {
         f.hours
@@ -1386,6 +1426,9 @@ pub async fn revoke_block(
         Ok(w) => w,
         Err(to) => return see_other(to),
     };
+    if let Some(refused) = preconditions(&web, &s, actor, patient, false).await {
+        return refused;
+    }
     let reason = if f.reason == "nod" {
         RevokeReason::Emergency
     } else {

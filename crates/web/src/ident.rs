@@ -40,7 +40,7 @@ pub fn parse(input: &str, today: NaiveDate) -> Result<String, IdentError> {
             if plus {
                 year -= 100;
             }
-            format!("{year:04}{digits}")
+            format!("{:02}{digits}", year / 100)
         }
         _ => return Err(IdentError::Format),
     };

@@ -29,6 +29,8 @@ pub enum LaunchError {
     Invalid,
     #[error("the launch link has expired")]
     Expired,
+    #[error("the launch link has been used")]
+    Used,
 }
 
 /// The shared secret between npo and the record systems that launch it.
@@ -91,6 +93,12 @@ impl LaunchKey {
             .open_in_place(nonce, ring::aead::Aad::empty(), &mut sealed)
             .map_err(|_| LaunchError::Invalid)?;
         let launch: Launch = serde_json::from_slice(plain).map_err(|_| LaunchError::Invalid)?;
+        // The key is shared with record systems: what they seal is checked like user input.
+        if !npo_riv::ids::is_valid_personal_identity(&launch.patient)
+            || !npo_riv::ids::is_hsa_id(&launch.user)
+        {
+            return Err(LaunchError::Invalid);
+        }
         if launch.exp < now {
             return Err(LaunchError::Expired);
         }

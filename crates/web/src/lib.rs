@@ -22,7 +22,7 @@ use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use npo_gate::Gate;
 use npo_security::blocks::BlockStore;
@@ -63,6 +63,8 @@ pub struct Web {
     pub(crate) blocks: BlockStore,
     pub(crate) sessions: Sessions,
     pub(crate) launch: launch::LaunchKey,
+    /// Launch tokens already used, with their expiry: each link opens once.
+    used_launches: std::sync::Mutex<HashMap<String, i64>>,
 }
 
 impl Web {
@@ -85,7 +87,23 @@ impl Web {
             consents,
             blocks,
             launch,
+            used_launches: std::sync::Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Marks a launch token used; an error if it was used before.
+    pub(crate) fn launch_used_once(
+        &self,
+        token: &str,
+        exp: i64,
+        now: i64,
+    ) -> Result<(), launch::LaunchError> {
+        let mut used = self.used_launches.lock().unwrap_or_else(|p| p.into_inner());
+        used.retain(|_, e| *e >= now);
+        if used.insert(token.to_owned(), exp).is_some() {
+            return Err(launch::LaunchError::Used);
+        }
+        Ok(())
     }
 
     /// A context-launch URL for `patient` and `user`, valid for two minutes.
@@ -168,13 +186,42 @@ async fn session_and_headers(
     mut req: Request,
     next: Next,
 ) -> Response {
+    // Static files need no session.
+    let wants_session = !req.uri().path().starts_with("/static/");
     let existing = cookie_value(&req).filter(|id| web.sessions.get(id).is_some());
     let (id, fresh) = match existing {
         Some(id) => (id, false),
-        None => (web.sessions.create().0, true),
+        None if wants_session => match web.sessions.try_create() {
+            Some((id, _)) => (id, true),
+            None => {
+                return (
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::CACHE_CONTROL, "no-store")],
+                    "Tjänsten är hårt belastad just nu. Försök igen om en stund.",
+                )
+                    .into_response();
+            }
+        },
+        None => (String::new(), false),
     };
     req.extensions_mut().insert(SessionId(id.clone()));
     let mut resp = next.run(req).await;
+    // Rejections of malformed requests (axum's plain-text messages name internals): a generic
+    // Swedish answer instead.
+    if resp.status().is_client_error()
+        && resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/plain"))
+    {
+        resp = (
+            resp.status(),
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "Felaktig begäran. Gå tillbaka och försök igen.",
+        )
+            .into_response();
+    }
     let h = resp.headers_mut();
     if fresh && !h.contains_key(header::SET_COOKIE) {
         h.insert(header::SET_COOKIE, session_cookie(&id));

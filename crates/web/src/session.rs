@@ -8,7 +8,11 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub const COOKIE: &str = "npo_session";
+/// `__Host-`: the browser accepts it only from this host, over HTTPS, for path `/`.
+pub const COOKIE: &str = "__Host-npo_session";
+
+/// At most this many sessions live at once; beyond it, new visitors are turned away.
+pub const MAX_SESSIONS: usize = 100_000;
 
 /// Who is logged in and what they are doing.
 #[derive(Clone, Debug, Default)]
@@ -27,8 +31,9 @@ pub struct Session {
     /// The user chose to continue without consent (own care giver's records only) for this
     /// patient.
     pub own_care_giver_only: bool,
-    /// A context launch waiting for login: the patient to land on.
-    pub pending_patient: Option<String>,
+    /// A context launch waiting for login: the patient to land on and the user it was made
+    /// for (only that user lands on the patient).
+    pub pending_launch: Option<(String, String)>,
     /// Secret for this session's record handles in URLs.
     pub handle_key: [u8; 32],
 }
@@ -38,9 +43,14 @@ struct Entry {
     last_seen: Instant,
 }
 
+struct Map {
+    entries: HashMap<String, Entry>,
+    last_sweep: Instant,
+}
+
 /// The in-memory session store.
 pub struct Sessions {
-    map: Mutex<HashMap<String, Entry>>,
+    map: Mutex<Map>,
     idle: Duration,
     rng: SystemRandom,
 }
@@ -48,7 +58,10 @@ pub struct Sessions {
 impl Sessions {
     pub fn new(idle: Duration) -> Self {
         Sessions {
-            map: Mutex::new(HashMap::new()),
+            map: Mutex::new(Map {
+                entries: HashMap::new(),
+                last_sweep: Instant::now(),
+            }),
             idle,
             rng: SystemRandom::new(),
         }
@@ -66,6 +79,17 @@ impl Sessions {
         hex::encode(b)
     }
 
+    /// A new anonymous session; returns its id, or `None` when the store is full.
+    pub fn try_create(&self) -> Option<(String, Session)> {
+        if self.lock().entries.len() >= MAX_SESSIONS {
+            self.sweep(&mut self.lock());
+            if self.lock().entries.len() >= MAX_SESSIONS {
+                return None;
+            }
+        }
+        Some(self.create())
+    }
+
     /// A new anonymous session; returns its id.
     pub fn create(&self) -> (String, Session) {
         let mut handle_key = [0u8; 32];
@@ -77,10 +101,10 @@ impl Sessions {
         };
         let mut map = self.lock();
         let mut id = self.random_hex(32);
-        while map.contains_key(&id) {
+        while map.entries.contains_key(&id) {
             id = self.random_hex(32);
         }
-        map.insert(
+        map.entries.insert(
             id.clone(),
             Entry {
                 session: session.clone(),
@@ -95,16 +119,30 @@ impl Sessions {
     pub fn get(&self, id: &str) -> Option<Session> {
         let mut map = self.lock();
         let now = Instant::now();
-        map.retain(|_, e| now.duration_since(e.last_seen) < self.idle);
-        let e = map.get_mut(id)?;
+        // Idle sessions are swept at most once a second, not on every request.
+        if now.duration_since(map.last_sweep) > Duration::from_secs(1) {
+            self.sweep(&mut map);
+        }
+        let e = map.entries.get_mut(id)?;
+        if now.duration_since(e.last_seen) >= self.idle {
+            map.entries.remove(id);
+            return None;
+        }
         e.last_seen = now;
         Some(e.session.clone())
+    }
+
+    fn sweep(&self, map: &mut Map) {
+        let now = Instant::now();
+        map.entries
+            .retain(|_, e| now.duration_since(e.last_seen) < self.idle);
+        map.last_sweep = now;
     }
 
     /// Changes a live session.
     pub fn update(&self, id: &str, f: impl FnOnce(&mut Session)) -> bool {
         let mut map = self.lock();
-        match map.get_mut(id) {
+        match map.entries.get_mut(id) {
             Some(e) => {
                 f(&mut e.session);
                 true
@@ -116,21 +154,21 @@ impl Sessions {
     /// Gives the session a new id and CSRF token (at login, against session fixation).
     pub fn rotate(&self, id: &str) -> Option<String> {
         let mut map = self.lock();
-        let mut e = map.remove(id)?;
+        let mut e = map.entries.remove(id)?;
         e.session.csrf = self.random_hex(32);
         let mut new_id = self.random_hex(32);
-        while map.contains_key(&new_id) {
+        while map.entries.contains_key(&new_id) {
             new_id = self.random_hex(32);
         }
-        map.insert(new_id.clone(), e);
+        map.entries.insert(new_id.clone(), e);
         Some(new_id)
     }
 
     pub fn remove(&self, id: &str) {
-        self.lock().remove(id);
+        self.lock().entries.remove(id);
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Map> {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

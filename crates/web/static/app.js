@@ -15,10 +15,17 @@ document.addEventListener("DOMContentLoaded", () => {
     fetch(el.getAttribute("data-part"), { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then((r) => r.text().then((t) => ({ ok: r.ok, t })))
       .then(({ ok, t }) => {
-        el.outerHTML = ok ? t : '<section class="part"><p class="notice error" role="alert">Informationen kunde inte hämtas.</p></section>';
+        // A refusal comes as a fragment that says why: show it as it is.
+        if (ok || t.trim().startsWith("<section")) {
+          el.outerHTML = t;
+        } else {
+          const h = el.querySelector("h2");
+          el.innerHTML = (h ? h.outerHTML : "") + '<p class="notice error">Informationen kunde inte hämtas.</p>';
+        }
       })
       .catch(() => {
-        el.innerHTML = '<p class="notice error" role="alert">Informationen kunde inte hämtas.</p>';
+        const h = el.querySelector("h2");
+        el.innerHTML = (h ? h.outerHTML : "") + '<p class="notice error">Informationen kunde inte hämtas.</p>';
       })
       .finally(done);
   });
