@@ -198,6 +198,11 @@ const scenarios = {
     await page.getByRole("heading", { name: "Översikt" }).waitFor();
     check((await page.content()).includes("Nödöppning: du ser information"), "emergency notice");
     await fullOverview(page);
+    // Logging out ends the session: the overview is out of reach.
+    await page.getByRole("button", { name: "Logga ut" }).click();
+    await page.getByRole("heading", { name: "Du är utloggad" }).waitFor();
+    await page.goto(`${WEB}/oversikt`);
+    check(page.url().endsWith("/logga-in"), "after logout the overview needs a new login");
     await ctx.close();
   },
 

@@ -116,6 +116,28 @@ async fn preconditions(
     }
 }
 
+/// What every form about the selected patient checks first: the CSRF token, a chosen
+/// assignment and patient, and the PDL preconditions (see [`preconditions`]).
+async fn checked_patient_form(
+    web: &Web,
+    id: &SessionId,
+    csrf: &str,
+    relation_optional: bool,
+) -> Result<(Session, Actor, String), Response> {
+    let s = session(web, id);
+    if !csrf_ok(&s, csrf) {
+        return Err(forbidden_form(web, &s));
+    }
+    let (actor, patient) = match working(&s) {
+        Ok((a, p)) => (a.clone(), p.to_owned()),
+        Err(to) => return Err(see_other(to)),
+    };
+    if let Some(refused) = preconditions(web, &s, &actor, &patient, relation_optional).await {
+        return Err(refused);
+    }
+    Ok((s, actor, patient))
+}
+
 fn refusal_page(web: &Web, s: &Session, r: &Refusal) -> Response {
     let status = match r {
         Refusal::CheckUnavailable(_) | Refusal::LogUnavailable => StatusCode::SERVICE_UNAVAILABLE,
@@ -763,14 +785,11 @@ pub async fn attest_relation(
     Extension(id): Extension<SessionId>,
     Form(f): Form<RelationForm>,
 ) -> Response {
-    let s = session(&web, &id);
-    if !csrf_ok(&s, &f.csrf) {
-        return forbidden_form(&web, &s);
-    }
-    let (actor, patient) = match working(&s) {
+    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf, true).await {
         Ok(w) => w,
-        Err(to) => return see_other(to),
+        Err(r) => return r,
     };
+    let (actor, patient) = (&actor, patient.as_str());
     let days = if [1, 7, 30].contains(&f.days) {
         f.days
     } else {
@@ -857,17 +876,11 @@ pub async fn register_consent(
     Extension(id): Extension<SessionId>,
     Form(f): Form<ConsentForm>,
 ) -> Response {
-    let s = session(&web, &id);
-    if !csrf_ok(&s, &f.csrf) {
-        return forbidden_form(&web, &s);
-    }
-    let (actor, patient) = match working(&s) {
+    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf, false).await {
         Ok(w) => w,
-        Err(to) => return see_other(to),
+        Err(r) => return r,
     };
-    if let Some(refused) = preconditions(&web, &s, actor, patient, false).await {
-        return refused;
-    }
+    let (actor, patient) = (&actor, patient.as_str());
     let scope = if f.scope == "person" {
         ConsentScope::Person
     } else {
@@ -913,19 +926,13 @@ pub async fn emergency_access(
     Extension(id): Extension<SessionId>,
     Form(f): Form<EmergencyForm>,
 ) -> Response {
-    let s = session(&web, &id);
-    if !csrf_ok(&s, &f.csrf) {
-        return forbidden_form(&web, &s);
-    }
-    let (actor, patient) = match working(&s) {
+    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf, false).await {
         Ok(w) => w,
-        Err(to) => return see_other(to),
+        Err(r) => return r,
     };
+    let (actor, patient) = (&actor, patient.as_str());
     if f.reason.trim().is_empty() {
         return consent_page(&web, &s, Some("Ange skälet till nödöppningen."));
-    }
-    if let Some(refused) = preconditions(&web, &s, actor, patient, false).await {
-        return refused;
     }
     let hours = if [2, 8, 24].contains(&f.hours) {
         f.hours
@@ -1418,17 +1425,11 @@ pub async fn revoke_block(
     Extension(id): Extension<SessionId>,
     Form(f): Form<RevokeForm>,
 ) -> Response {
-    let s = session(&web, &id);
-    if !csrf_ok(&s, &f.csrf) {
-        return forbidden_form(&web, &s);
-    }
-    let (actor, patient) = match working(&s) {
+    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf, false).await {
         Ok(w) => w,
-        Err(to) => return see_other(to),
+        Err(r) => return r,
     };
-    if let Some(refused) = preconditions(&web, &s, actor, patient, false).await {
-        return refused;
-    }
+    let (actor, patient) = (&actor, patient.as_str());
     let reason = if f.reason == "nod" {
         RevokeReason::Emergency
     } else {
