@@ -105,6 +105,12 @@ async fn run(
             }
             accepted = listener.accept() => match accepted {
                 Ok((stream, remote_addr)) => {
+                    // Answers are written as several small TLS records: without TCP_NODELAY,
+                    // Nagle's algorithm holds the last one until the peer's delayed ACK
+                    // (~40 ms on Linux).
+                    if let Err(e) = stream.set_nodelay(true) {
+                        debug!(error = %e, "could not set TCP_NODELAY");
+                    }
                     let app = app.clone();
                     let watcher = graceful.watcher();
                     match &acceptor {
