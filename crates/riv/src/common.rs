@@ -89,6 +89,39 @@ pub fn check_timestamp(s: String, name: &'static str) -> Result<String> {
     }
 }
 
+/// An optional `TimeStampType` child (an empty element counts as absent).
+pub fn opt_timestamp(el: &Element, ns: &str, name: &'static str) -> Result<Option<String>> {
+    opt(el, ns, name)
+        .map(|t| check_timestamp(t, name))
+        .transpose()
+}
+
+/// `TimePeriodType` where both ends are optional `YYYYMMDDhhmmss` (alert information 2,
+/// laboratory outcome 3, imaging and ECG outcome 1).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimePeriod {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+}
+
+impl TimePeriod {
+    pub fn parse(el: &Element, ns: &str) -> Result<Self> {
+        Ok(TimePeriod {
+            start: opt_timestamp(el, ns, "start")?,
+            end: opt_timestamp(el, ns, "end")?,
+        })
+    }
+
+    pub fn write(&self, w: &mut XmlWriter, tag: &str) {
+        w.open(tag)
+            .opt_text("core:start", self.start.as_deref())
+            .opt_text("core:end", self.end.as_deref())
+            .close(tag);
+    }
+}
+
 /// Patient identity: id (12 digits for personnummer and samordningsnummer) and OID type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PersonId {

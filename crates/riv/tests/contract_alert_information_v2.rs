@@ -4,8 +4,7 @@
 mod support;
 
 use npo_riv::common::{
-    Cv, DatePeriod, HealthcareProfessional, LegalAuthenticator, OrgUnit, PatientSummaryHeader,
-    PersonId, Query, ResultCode, ResultType,
+    Cv, DatePeriod, PatientSummaryHeader, PersonId, Query, ResultCode, ResultType,
 };
 use npo_riv::contracts::alert_information_v2::{
     ATC, AlertInformation, AlertInformationBody, AlertKind, CommunicableDisease,
@@ -16,7 +15,7 @@ use npo_riv::contracts::alert_information_v2::{
 };
 use npo_riv::xml::Element;
 use npo_riv::{Contract, ContractError, Response};
-use support::{check_request, check_response, parse};
+use support::{check_request, check_response, find_mut, parse};
 
 const PATIENT: &str = "191212121212";
 const SOURCE: &str = "SE2321000016-A1B2";
@@ -44,61 +43,34 @@ fn full_cv(code: &str, system: &str, display: &str) -> Cv {
 
 fn full_header(document_id: &str) -> PatientSummaryHeader {
     PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
         document_title: Some("Uppmärksamhetssignal".into()),
         document_time: Some("20230514101500".into()),
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20230514093000".into(),
-            hsa_id: Some("SE2321000016-DOC1".into()),
-            name: Some("Åsa Öberg".into()),
-            role_code: Some(cv("LK", "1.2.752.129.2.2.1.4", "Läkare")),
-            org_unit: Some(OrgUnit {
-                hsa_id: CARE_UNIT.into(),
-                name: "Medicinkliniken, Växjö lasarett".into(),
-                telecom: Some("0470-123 45".into()),
-                email: Some("medicin@example.se".into()),
-                address: Some("Strandvägen 8, 352 34 Växjö".into()),
-                location: Some("Växjö".into()),
-            }),
-            care_unit_hsa_id: Some(CARE_UNIT.into()),
-            care_giver_hsa_id: Some(CARE_GIVER.into()),
-        },
-        legal_authenticator: Some(LegalAuthenticator {
-            signature_time: "20230514110000".into(),
-            hsa_id: Some("SE2321000016-DOC1".into()),
-            name: Some("Åsa Öberg".into()),
-        }),
+        accountable: support::professional(
+            "20230514093000",
+            "SE2321000016-DOC1",
+            "Åsa Öberg",
+            cv("LK", support::BEFATTNING, "Läkare"),
+            support::full_org_unit(
+                CARE_UNIT,
+                "Medicinkliniken, Växjö lasarett",
+                "0470-123 45",
+                Some("medicin@example.se"),
+                "Strandvägen 8, 352 34 Växjö",
+                "Växjö",
+            ),
+            CARE_GIVER,
+        ),
+        legal_authenticator: support::signed("20230514110000", "SE2321000016-DOC1", "Åsa Öberg"),
         approved_for_patient: true,
         care_contact_id: Some("VK-2023-0042".into()),
         nullified: Some(false),
         nullified_reason: Some("Ej makulerad".into()),
+        ..minimal_header(document_id)
     }
 }
 
 fn minimal_header(document_id: &str) -> PatientSummaryHeader {
-    PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
-        document_title: None,
-        document_time: None,
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20190301000000".into(),
-            hsa_id: None,
-            name: None,
-            role_code: None,
-            org_unit: None,
-            care_unit_hsa_id: None,
-            care_giver_hsa_id: None,
-        },
-        legal_authenticator: None,
-        approved_for_patient: false,
-        care_contact_id: None,
-        nullified: None,
-        nullified_reason: None,
-    }
+    support::minimal_header(document_id, SOURCE, PATIENT)
 }
 
 fn body(code: &str, name: &str) -> AlertInformationBody {
@@ -287,20 +259,7 @@ fn response_round_trips() {
 }
 
 fn written(items: Vec<AlertInformation>) -> Element {
-    parse(&GetAlertInformationV2::write_response(&Response::new(
-        items, None,
-    )))
-}
-
-/// The first element named `name` (any namespace), depth first.
-fn find_mut<'a>(el: &'a mut Element, name: &str) -> &'a mut Element {
-    fn go<'a>(el: &'a mut Element, name: &str) -> Option<&'a mut Element> {
-        if el.name == name {
-            return Some(el);
-        }
-        el.children.iter_mut().find_map(|c| go(c, name))
-    }
-    go(el, name).unwrap_or_else(|| panic!("no element {name}"))
+    support::response_element::<GetAlertInformationV2>(items, None)
 }
 
 fn remove(el: &mut Element, parent: &str, child: &str) {

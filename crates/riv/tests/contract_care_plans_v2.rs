@@ -4,15 +4,14 @@
 mod support;
 
 use npo_riv::common::{
-    Cv, DatePeriod, HealthcareProfessional, LegalAuthenticator, OrgUnit, PatientSummaryHeader,
-    PersonId, Query, ResultCode, ResultType,
+    DatePeriod, OrgUnit, PatientSummaryHeader, PersonId, Query, ResultCode, ResultType,
 };
 use npo_riv::contracts::care_plans_v2::{
     CarePlan, CarePlanBody, Content, GetCarePlansV2, Ii, NAMESPACE, base64_decode, base64_encode,
 };
 use npo_riv::xml::Element;
 use npo_riv::{Contract, ContractError, Response};
-use support::{check_request, check_response, parse};
+use support::{check_request, check_response, find_mut, parse};
 
 const PATIENT: &str = "191212121212";
 const SOURCE: &str = "SE2120001234-SRC2";
@@ -25,68 +24,34 @@ fn patient() -> PersonId {
 
 fn full_header(document_id: &str) -> PatientSummaryHeader {
     PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
         document_title: Some("Samordnad individuell plan – hemgång efter höftfraktur".into()),
         document_time: Some("20240115103000".into()),
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20240115113000".into(),
-            hsa_id: Some("SE2120001234-P1001".into()),
-            name: Some("Karin Ödman".into()),
-            role_code: Some(Cv {
-                code: Some("SJ".into()),
-                code_system: Some("1.2.752.129.2.2.1.4".into()),
-                code_system_name: Some("Befattning".into()),
-                code_system_version: Some("1.0".into()),
-                display_name: Some("Sjuksköterska".into()),
-                original_text: Some("Distriktssköterska".into()),
-            }),
-            org_unit: Some(OrgUnit {
-                hsa_id: CARE_UNIT.into(),
-                name: "Hemsjukvården Norr".into(),
-                telecom: Some("0470-410 00".into()),
-                email: Some("hemsjukvard@example.se".into()),
-                address: Some("Kungsgatan 2, 352 33 Växjö".into()),
-                location: Some("Växjö".into()),
-            }),
-            care_unit_hsa_id: Some(CARE_UNIT.into()),
-            care_giver_hsa_id: Some(CARE_GIVER.into()),
-        },
-        legal_authenticator: Some(LegalAuthenticator {
-            signature_time: "20240115140000".into(),
-            hsa_id: Some("SE2120001234-P1001".into()),
-            name: Some("Karin Ödman".into()),
-        }),
+        accountable: support::professional(
+            "20240115113000",
+            "SE2120001234-P1001",
+            "Karin Ödman",
+            support::role("SJ", "Sjuksköterska", "Distriktssköterska"),
+            support::full_org_unit(
+                CARE_UNIT,
+                "Hemsjukvården Norr",
+                "0470-410 00",
+                Some("hemsjukvard@example.se"),
+                "Kungsgatan 2, 352 33 Växjö",
+                "Växjö",
+            ),
+            CARE_GIVER,
+        ),
+        legal_authenticator: support::signed("20240115140000", "SE2120001234-P1001", "Karin Ödman"),
         approved_for_patient: true,
         care_contact_id: Some("KK-2024-17".into()),
         nullified: Some(true),
         nullified_reason: Some("Ersatt av reviderad plan".into()),
+        ..minimal_header(document_id)
     }
 }
 
 fn minimal_header(document_id: &str) -> PatientSummaryHeader {
-    PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
-        document_title: None,
-        document_time: None,
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20190301000000".into(),
-            hsa_id: None,
-            name: None,
-            role_code: None,
-            org_unit: None,
-            care_unit_hsa_id: None,
-            care_giver_hsa_id: None,
-        },
-        legal_authenticator: None,
-        approved_for_patient: false,
-        care_contact_id: None,
-        nullified: None,
-        nullified_reason: None,
-    }
+    support::minimal_header(document_id, SOURCE, PATIENT)
 }
 
 const PLAN_TEXT: &str = "Mål: gå med rollator inomhus.\nInsatser: hemtjänst 2 ggr/dag, \
@@ -195,17 +160,7 @@ fn header_keeps_the_logistics_order() {
 }
 
 fn written(items: Vec<CarePlan>) -> Element {
-    parse(&GetCarePlansV2::write_response(&Response::new(items, None)))
-}
-
-fn find_mut<'a>(el: &'a mut Element, name: &str) -> &'a mut Element {
-    fn go<'a>(el: &'a mut Element, name: &str) -> Option<&'a mut Element> {
-        if el.name == name {
-            return Some(el);
-        }
-        el.children.iter_mut().find_map(|c| go(c, name))
-    }
-    go(el, name).unwrap_or_else(|| panic!("no element {name}"))
+    support::response_element::<GetCarePlansV2>(items, None)
 }
 
 #[test]

@@ -3,8 +3,8 @@
 mod support;
 
 use npo_riv::common::{
-    Cv, DatePeriod, HealthcareProfessional, LegalAuthenticator, OrgUnit, PatientSummaryHeader,
-    PersonId, Query, ResultCode, ResultType,
+    Cv, DatePeriod, HealthcareProfessional, LegalAuthenticator, PatientSummaryHeader, PersonId,
+    Query, ResultCode, ResultType,
 };
 use npo_riv::contracts::ecg_outcome_v1::{
     EcgBody, EcgOutcome, EcgRecording, EcgStructuredData, GetECGOutcomeV1, NAMESPACE, StLevel,
@@ -14,8 +14,8 @@ use npo_riv::contracts::imaging_outcome_v1::{
     ExaminationReferral, Ii, ModalityData, PatientData, Pq, SNOMED_CT, TimePeriod, TypeOfResult,
 };
 use npo_riv::xml::Element;
-use npo_riv::{Contract, ContractError, Response, xsd};
-use support::{check_request, check_response, parse};
+use npo_riv::{Contract, ContractError, Response};
+use support::{check_request, check_response, find_mut, parse};
 
 const PATIENT: &str = "191212121212";
 const SOURCE: &str = "SE2321000016-A1B2";
@@ -27,22 +27,16 @@ fn patient() -> PersonId {
 }
 
 fn professional(time: &str, name: &str, unit_name: &str) -> HealthcareProfessional {
-    HealthcareProfessional {
-        author_time: time.into(),
-        hsa_id: Some("SE2321000016-P1003".into()),
-        name: Some(name.into()),
-        role_code: Some(Cv::coded("LK", "1.2.752.129.2.2.1.4", "Läkare")),
-        org_unit: Some(OrgUnit {
-            hsa_id: CARE_UNIT.into(),
-            name: unit_name.into(),
-            telecom: None,
-            email: None,
-            address: None,
-            location: Some("Växjö".into()),
-        }),
-        care_unit_hsa_id: Some(CARE_UNIT.into()),
-        care_giver_hsa_id: Some(CARE_GIVER.into()),
-    }
+    let mut unit = support::org_unit(CARE_UNIT, unit_name);
+    unit.location = Some("Växjö".into());
+    support::professional(
+        time,
+        "SE2321000016-P1003",
+        name,
+        Cv::coded("LK", support::BEFATTNING, "Läkare"),
+        unit,
+        CARE_GIVER,
+    )
 }
 
 fn structured(hr: f64, qtc: f64, st: f64) -> EcgStructuredData {
@@ -229,41 +223,20 @@ fn minimal_item() -> EcgOutcome {
 }
 
 fn result(code: ResultCode) -> ResultType {
-    ResultType {
-        result_code: code,
-        error_code: (code == ResultCode::Error).then(|| "INVALID_REQUEST".into()),
-        log_id: "8d2f0c8e-7a1b-4f3e-9c55-0a1b2c3d4e5f".into(),
-        sub_code: None,
-        message: Some("Ogiltig begäran".into()),
-    }
-}
-
-fn find_mut<'a>(el: &'a mut Element, name: &str) -> &'a mut Element {
-    fn go<'a>(el: &'a mut Element, name: &str) -> Option<&'a mut Element> {
-        if el.name == name {
-            return Some(el);
-        }
-        el.children.iter_mut().find_map(|c| go(c, name))
-    }
-    go(el, name).unwrap_or_else(|| panic!("no element {name}"))
+    support::result(
+        code,
+        "8d2f0c8e-7a1b-4f3e-9c55-0a1b2c3d4e5f",
+        None,
+        "Ogiltig begäran",
+    )
 }
 
 fn response_element() -> Element {
-    parse(&GetECGOutcomeV1::write_response(&Response::new(
-        vec![full_item()],
-        Some(result(ResultCode::Ok)),
-    )))
+    support::response_element::<GetECGOutcomeV1>(vec![full_item()], Some(result(ResultCode::Ok)))
 }
 
 fn refused(el: &Element) -> ContractError {
-    assert!(
-        matches!(
-            xsd::validate_element(el),
-            Err(xsd::XsdError::Invalid { .. })
-        ),
-        "the schema accepts the broken element"
-    );
-    GetECGOutcomeV1::parse_response(el).expect_err("the parser accepts the broken element")
+    support::refused_response::<GetECGOutcomeV1>(el)
 }
 
 #[test]

@@ -3,8 +3,8 @@
 mod support;
 
 use npo_riv::common::{
-    Cv, DatePeriod, HealthcareProfessional, LegalAuthenticator, OrgUnit, PatientSummaryHeader,
-    PersonId, Query, ResultCode, ResultType,
+    Cv, DatePeriod, HealthcareProfessional, LegalAuthenticator, PatientSummaryHeader, PersonId,
+    Query, ResultCode, ResultType,
 };
 use npo_riv::contracts::imaging_outcome_v1::{
     CORE_NS, DicomData, ExaminationReferral, GetImagingOutcomeV1, Ii, ImageRecording, ImagingBody,
@@ -12,7 +12,7 @@ use npo_riv::contracts::imaging_outcome_v1::{
 };
 use npo_riv::xml::Element;
 use npo_riv::{Contract, ContractError, Response, xsd};
-use support::{check_request, check_response, parse};
+use support::{check_request, check_response, find_mut, parse};
 
 const PATIENT: &str = "191212121212";
 const SOURCE: &str = "SE2321000016-A1B2";
@@ -24,71 +24,44 @@ fn patient() -> PersonId {
 }
 
 fn professional(time: &str, name: &str, unit: &str, unit_name: &str) -> HealthcareProfessional {
-    HealthcareProfessional {
-        author_time: time.into(),
-        hsa_id: Some("SE2321000016-P1001".into()),
-        name: Some(name.into()),
-        role_code: Some(Cv::coded("LK", "1.2.752.129.2.2.1.4", "Läkare")),
-        org_unit: Some(OrgUnit {
-            hsa_id: unit.into(),
-            name: unit_name.into(),
-            telecom: Some("0470-58 60 00".into()),
-            email: Some("rontgen@example.se".into()),
-            address: Some("Strandvägen 8, 351 85 Växjö".into()),
-            location: Some("Växjö".into()),
-        }),
-        care_unit_hsa_id: Some(unit.into()),
-        care_giver_hsa_id: Some(CARE_GIVER.into()),
-    }
+    support::professional(
+        time,
+        "SE2321000016-P1001",
+        name,
+        Cv::coded("LK", support::BEFATTNING, "Läkare"),
+        support::full_org_unit(
+            unit,
+            unit_name,
+            "0470-58 60 00",
+            Some("rontgen@example.se"),
+            "Strandvägen 8, 351 85 Växjö",
+            "Växjö",
+        ),
+        CARE_GIVER,
+    )
 }
 
 fn full_header() -> PatientSummaryHeader {
     PatientSummaryHeader {
-        document_id: "191212121212-und-bdi-ure-1".into(),
-        source_system_hsa_id: SOURCE.into(),
         document_title: Some("Röntgensvar".into()),
         document_time: Some("20240305101500".into()),
-        patient_id: patient(),
         accountable: professional(
             "20240305143000",
             "Åsa Öberg",
             CARE_UNIT,
             "Röntgenkliniken, Länssjukhuset",
         ),
-        legal_authenticator: Some(LegalAuthenticator {
-            signature_time: "20240305144500".into(),
-            hsa_id: Some("SE2321000016-P1001".into()),
-            name: Some("Åsa Öberg".into()),
-        }),
+        legal_authenticator: support::signed("20240305144500", "SE2321000016-P1001", "Åsa Öberg"),
         approved_for_patient: true,
         care_contact_id: Some("VK-2024-0042".into()),
         nullified: Some(true),
         nullified_reason: Some("Fel sida angiven – ersatt av nytt svar".into()),
+        ..support::minimal_header("191212121212-und-bdi-ure-1", SOURCE, PATIENT)
     }
 }
 
 fn minimal_header() -> PatientSummaryHeader {
-    PatientSummaryHeader {
-        document_id: "BDI-2".into(),
-        source_system_hsa_id: SOURCE.into(),
-        document_title: None,
-        document_time: None,
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20190301000000".into(),
-            hsa_id: None,
-            name: None,
-            role_code: None,
-            org_unit: None,
-            care_unit_hsa_id: None,
-            care_giver_hsa_id: None,
-        },
-        legal_authenticator: None,
-        approved_for_patient: false,
-        care_contact_id: None,
-        nullified: None,
-        nullified_reason: None,
-    }
+    support::minimal_header("BDI-2", SOURCE, PATIENT)
 }
 
 fn full_item() -> ImagingOutcome {
@@ -225,43 +198,23 @@ fn full_query() -> Query {
 }
 
 fn result(code: ResultCode) -> ResultType {
-    ResultType {
-        result_code: code,
-        error_code: (code == ResultCode::Error).then(|| "INVALID_REQUEST".into()),
-        log_id: "3f1c2a34-0b7e-4d1e-9a55-1d2c3b4a5e6f".into(),
-        sub_code: None,
-        message: Some("Källsystemet svarade inte – svaret kan vara ofullständigt".into()),
-    }
-}
-
-/// The first element named `name` (any namespace), depth first.
-fn find_mut<'a>(el: &'a mut Element, name: &str) -> &'a mut Element {
-    fn go<'a>(el: &'a mut Element, name: &str) -> Option<&'a mut Element> {
-        if el.name == name {
-            return Some(el);
-        }
-        el.children.iter_mut().find_map(|c| go(c, name))
-    }
-    go(el, name).unwrap_or_else(|| panic!("no element {name}"))
+    support::result(
+        code,
+        "3f1c2a34-0b7e-4d1e-9a55-1d2c3b4a5e6f",
+        None,
+        "Källsystemet svarade inte – svaret kan vara ofullständigt",
+    )
 }
 
 fn response_element() -> Element {
-    parse(&GetImagingOutcomeV1::write_response(&Response::new(
+    support::response_element::<GetImagingOutcomeV1>(
         vec![full_item()],
         Some(result(ResultCode::Ok)),
-    )))
+    )
 }
 
-/// The parser refuses the element, and so does the schema.
 fn refused(el: &Element) -> ContractError {
-    assert!(
-        matches!(
-            xsd::validate_element(el),
-            Err(xsd::XsdError::Invalid { .. })
-        ),
-        "the schema accepts the broken element"
-    );
-    GetImagingOutcomeV1::parse_response(el).expect_err("the parser accepts the broken element")
+    support::refused_response::<GetImagingOutcomeV1>(el)
 }
 
 #[test]

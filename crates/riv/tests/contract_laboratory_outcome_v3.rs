@@ -3,8 +3,8 @@
 mod support;
 
 use npo_riv::common::{
-    Cv, DatePeriod, HealthcareProfessional, LegalAuthenticator, OrgUnit, PatientSummaryHeader,
-    PersonId, Query, ResultCode, ResultType,
+    Cv, DatePeriod, HealthcareProfessional, OrgUnit, PatientSummaryHeader, PersonId, Query,
+    ResultCode, ResultType,
 };
 use npo_riv::contracts::access_control_header::Ii;
 use npo_riv::contracts::laboratory_outcome_v3::{
@@ -23,66 +23,39 @@ fn patient() -> PersonId {
 }
 
 fn professional(time: &str) -> HealthcareProfessional {
-    HealthcareProfessional {
-        author_time: time.into(),
-        hsa_id: Some("SE2321000016-DOC1".into()),
-        name: Some("Åsa Öberg".into()),
-        role_code: Some(Cv::coded("LK", "1.2.752.129.2.2.1.4", "Läkare")),
-        org_unit: Some(OrgUnit {
-            hsa_id: CARE_UNIT.into(),
-            name: "Vårdcentralen Åby".into(),
-            telecom: Some("0470-123 45".into()),
-            email: None,
-            address: Some("Storgatan 1, 352 30 Växjö".into()),
-            location: Some("Växjö".into()),
-        }),
-        care_unit_hsa_id: Some(CARE_UNIT.into()),
-        care_giver_hsa_id: Some(CARE_GIVER.into()),
-    }
+    let unit = support::full_org_unit(
+        CARE_UNIT,
+        "Vårdcentralen Åby",
+        "0470-123 45",
+        None,
+        "Storgatan 1, 352 30 Växjö",
+        "Växjö",
+    );
+    support::professional(
+        time,
+        "SE2321000016-DOC1",
+        "Åsa Öberg",
+        Cv::coded("LK", support::BEFATTNING, "Läkare"),
+        unit,
+        CARE_GIVER,
+    )
 }
 
 fn full_header(document_id: &str) -> PatientSummaryHeader {
     PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
         document_title: Some("Laboratoriesvar klinisk kemi".into()),
         document_time: Some("20240311101500".into()),
-        patient_id: patient(),
         accountable: professional("20240311140000"),
-        legal_authenticator: Some(LegalAuthenticator {
-            signature_time: "20240312080000".into(),
-            hsa_id: Some("SE2321000016-DOC2".into()),
-            name: Some("Per Ågren".into()),
-        }),
+        legal_authenticator: support::signed("20240312080000", "SE2321000016-DOC2", "Per Ågren"),
         approved_for_patient: true,
         care_contact_id: Some("VK-2024-0042".into()),
         nullified: Some(false),
-        nullified_reason: None,
+        ..minimal_header(document_id)
     }
 }
 
 fn minimal_header(document_id: &str) -> PatientSummaryHeader {
-    PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
-        document_title: None,
-        document_time: None,
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20190301000000".into(),
-            hsa_id: None,
-            name: None,
-            role_code: None,
-            org_unit: None,
-            care_unit_hsa_id: None,
-            care_giver_hsa_id: None,
-        },
-        legal_authenticator: None,
-        approved_for_patient: false,
-        care_contact_id: None,
-        nullified: None,
-        nullified_reason: None,
-    }
+    support::minimal_header(document_id, SOURCE, PATIENT)
 }
 
 fn npu(code: &str, name: &str) -> Cv {

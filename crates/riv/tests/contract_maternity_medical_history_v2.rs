@@ -4,8 +4,7 @@
 mod support;
 
 use npo_riv::common::{
-    Cv, DatePeriod, HealthcareProfessional, LegalAuthenticator, OrgUnit, PatientSummaryHeader,
-    PersonId, Query, ResultType,
+    DatePeriod, LegalAuthenticator, PatientSummaryHeader, PersonId, Query, ResultType,
 };
 use npo_riv::contracts::maternity_medical_history_v2::*;
 use npo_riv::{Contract, ContractError, Response};
@@ -35,37 +34,25 @@ fn full_query() -> Query {
     }
 }
 
-/// A header with every element this domain's header type has.
 fn full_header(document_id: &str) -> PatientSummaryHeader {
     PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
         document_title: Some("Inskrivning MVC – Barnmorskemottagningen Ekbacken".into()),
         document_time: Some("20240312101500".into()),
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20240312103000".into(),
-            hsa_id: Some("SE2321000016-P1001".into()),
-            name: Some("Åsa Öberg".into()),
-            role_code: Some(Cv {
-                code: Some("BM".into()),
-                code_system: Some("1.2.752.129.2.2.1.4".into()),
-                code_system_name: Some("Befattning".into()),
-                code_system_version: Some("1.0".into()),
-                display_name: Some("Barnmorska".into()),
-                original_text: Some("Barnmorska, mödrahälsovård".into()),
-            }),
-            org_unit: Some(OrgUnit {
-                hsa_id: CARE_UNIT.into(),
-                name: "Barnmorskemottagningen Ekbacken".into(),
-                telecom: Some("0470-123 45".into()),
-                email: Some("bmm.ekbacken@example.se".into()),
-                address: Some("Storgatan 1, 352 30 Växjö".into()),
-                location: Some("Växjö".into()),
-            }),
-            care_unit_hsa_id: Some(CARE_UNIT.into()),
-            care_giver_hsa_id: Some(CARE_GIVER.into()),
-        },
+        accountable: support::professional(
+            "20240312103000",
+            "SE2321000016-P1001",
+            "Åsa Öberg",
+            support::role("BM", "Barnmorska", "Barnmorska, mödrahälsovård"),
+            support::full_org_unit(
+                CARE_UNIT,
+                "Barnmorskemottagningen Ekbacken",
+                "0470-123 45",
+                Some("bmm.ekbacken@example.se"),
+                "Storgatan 1, 352 30 Växjö",
+                "Växjö",
+            ),
+            CARE_GIVER,
+        ),
         legal_authenticator: Some(LegalAuthenticator {
             signature_time: "20240312150000".into(),
             hsa_id: Some("SE2321000016-P1001".into()),
@@ -76,38 +63,22 @@ fn full_header(document_id: &str) -> PatientSummaryHeader {
         care_contact_id: Some("VK-2024-0042".into()),
         nullified: Some(true),
         nullified_reason: Some("Felregistrerad – fel patient & ersatt".into()),
+        ..support::minimal_header(document_id, SOURCE, PATIENT)
     }
 }
 
-/// A header with only what this domain requires.
 fn minimal_header(document_id: &str) -> PatientSummaryHeader {
+    let mut accountable = support::minimal_professional("20240401083000");
+    accountable.hsa_id = Some("SE2321000016-P1002".into());
+    accountable.org_unit = Some(support::org_unit(
+        CARE_UNIT,
+        "Barnmorskemottagningen Ekbacken",
+    ));
+    accountable.care_unit_hsa_id = Some(CARE_UNIT.into());
+    accountable.care_giver_hsa_id = Some(CARE_GIVER.into());
     PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
-        document_title: None,
-        document_time: None,
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20240401083000".into(),
-            hsa_id: Some("SE2321000016-P1002".into()),
-            name: None,
-            role_code: None,
-            org_unit: Some(OrgUnit {
-                hsa_id: CARE_UNIT.into(),
-                name: "Barnmorskemottagningen Ekbacken".into(),
-                telecom: None,
-                email: None,
-                address: None,
-                location: None,
-            }),
-            care_unit_hsa_id: Some(CARE_UNIT.into()),
-            care_giver_hsa_id: Some(CARE_GIVER.into()),
-        },
-        legal_authenticator: None,
-        approved_for_patient: false,
-        care_contact_id: None,
-        nullified: None,
-        nullified_reason: None,
+        accountable,
+        ..support::minimal_header(document_id, SOURCE, PATIENT)
     }
 }
 

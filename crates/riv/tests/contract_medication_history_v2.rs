@@ -4,8 +4,8 @@
 mod support;
 
 use npo_riv::common::{
-    ContractError, Cv, DatePeriod, HealthcareProfessional, LegalAuthenticator, OrgUnit,
-    PatientSummaryHeader, PersonId, Query, ResultCode, ResultType,
+    ContractError, Cv, DatePeriod, HealthcareProfessional, PatientSummaryHeader, PersonId, Query,
+    ResultCode, ResultType,
 };
 use npo_riv::contracts::medication_history_v2::{
     ATC, AdditionalPatientInformation, ConditionalDosage, DispensationAuthorization, Dosage,
@@ -27,71 +27,39 @@ fn patient() -> PersonId {
 }
 
 fn professional(time: &str) -> HealthcareProfessional {
-    HealthcareProfessional {
-        author_time: time.into(),
-        hsa_id: Some("SE2321000016-DOC1".into()),
-        name: Some("Åsa Öberg".into()),
-        role_code: Some(Cv {
-            code: Some("LK".into()),
-            code_system: Some("1.2.752.129.2.2.1.4".into()),
-            display_name: Some("Läkare".into()),
-            ..Cv::default()
-        }),
-        org_unit: Some(OrgUnit {
-            hsa_id: CARE_UNIT.into(),
-            name: "Vårdcentralen Åby".into(),
-            telecom: Some("0470-123 45".into()),
-            email: Some("vc.aby@example.se".into()),
-            address: Some("Storgatan 1, 352 30 Växjö".into()),
-            location: Some("Växjö".into()),
-        }),
-        care_unit_hsa_id: Some(CARE_UNIT.into()),
-        care_giver_hsa_id: Some(CARE_GIVER.into()),
-    }
+    support::professional(
+        time,
+        "SE2321000016-DOC1",
+        "Åsa Öberg",
+        Cv::coded("LK", support::BEFATTNING, "Läkare"),
+        support::full_org_unit(
+            CARE_UNIT,
+            "Vårdcentralen Åby",
+            "0470-123 45",
+            Some("vc.aby@example.se"),
+            "Storgatan 1, 352 30 Växjö",
+            "Växjö",
+        ),
+        CARE_GIVER,
+    )
 }
 
 fn full_header(document_id: &str) -> PatientSummaryHeader {
     PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
         document_title: Some("Läkemedelsordination".into()),
         document_time: Some("20230514101500".into()),
-        patient_id: patient(),
         accountable: professional("20230514093000"),
-        legal_authenticator: Some(LegalAuthenticator {
-            signature_time: "20230514100000".into(),
-            hsa_id: Some("SE2321000016-DOC1".into()),
-            name: Some("Åsa Öberg".into()),
-        }),
+        legal_authenticator: support::signed("20230514100000", "SE2321000016-DOC1", "Åsa Öberg"),
         approved_for_patient: true,
         care_contact_id: Some("VK-2023-0042".into()),
         nullified: Some(false),
         nullified_reason: Some("–".into()),
+        ..minimal_header(document_id)
     }
 }
 
 fn minimal_header(document_id: &str) -> PatientSummaryHeader {
-    PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
-        document_title: None,
-        document_time: None,
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20190301000000".into(),
-            hsa_id: None,
-            name: None,
-            role_code: None,
-            org_unit: None,
-            care_unit_hsa_id: None,
-            care_giver_hsa_id: None,
-        },
-        legal_authenticator: None,
-        approved_for_patient: false,
-        care_contact_id: None,
-        nullified: None,
-        nullified_reason: None,
-    }
+    support::minimal_header(document_id, SOURCE, PATIENT)
 }
 
 fn metformin() -> Drug {

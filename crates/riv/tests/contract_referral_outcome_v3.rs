@@ -11,8 +11,8 @@ use npo_riv::contracts::referral_outcome_v3::{
     ReferralOutcome, ReferralOutcomeBody, ReferralOutcomeType,
 };
 use npo_riv::xml::Element;
-use npo_riv::{Contract, ContractError, Response, xsd};
-use support::{check_request, check_response, parse};
+use npo_riv::{Contract, ContractError, Response};
+use support::{check_request, check_response, find_mut, parse};
 
 const PATIENT: &str = "191212121212";
 const SOURCE: &str = "SE5566778899-SRC3";
@@ -180,41 +180,23 @@ fn minimal_item() -> ReferralOutcome {
 }
 
 fn result(code: ResultCode) -> ResultType {
-    ResultType {
-        result_code: code,
-        error_code: (code == ResultCode::Error).then(|| "INVALID_REQUEST".into()),
-        log_id: "c0ffee00-1234-4abc-9def-001122334455".into(),
-        sub_code: Some("SOURCE".into()),
-        message: Some("sourceSystemHSAId stämmer inte med logisk adress".into()),
-    }
-}
-
-fn find_mut<'a>(el: &'a mut Element, name: &str) -> &'a mut Element {
-    fn go<'a>(el: &'a mut Element, name: &str) -> Option<&'a mut Element> {
-        if el.name == name {
-            return Some(el);
-        }
-        el.children.iter_mut().find_map(|c| go(c, name))
-    }
-    go(el, name).unwrap_or_else(|| panic!("no element {name}"))
+    support::result(
+        code,
+        "c0ffee00-1234-4abc-9def-001122334455",
+        Some("SOURCE"),
+        "sourceSystemHSAId stämmer inte med logisk adress",
+    )
 }
 
 fn response_element() -> Element {
-    parse(&GetReferralOutcomeV3::write_response(&Response::new(
+    support::response_element::<GetReferralOutcomeV3>(
         vec![full_item()],
         Some(result(ResultCode::Ok)),
-    )))
+    )
 }
 
 fn refused(el: &Element) -> ContractError {
-    assert!(
-        matches!(
-            xsd::validate_element(el),
-            Err(xsd::XsdError::Invalid { .. })
-        ),
-        "the schema accepts the broken element"
-    );
-    GetReferralOutcomeV3::parse_response(el).expect_err("the parser accepts the broken element")
+    support::refused_response::<GetReferralOutcomeV3>(el)
 }
 
 #[test]

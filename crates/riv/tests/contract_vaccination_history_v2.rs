@@ -4,8 +4,7 @@
 mod support;
 
 use npo_riv::common::{
-    ContractError, Cv, DatePeriod, HealthcareProfessional, LegalAuthenticator, OrgUnit,
-    PatientSummaryHeader, PersonId, Query, ResultCode, ResultType,
+    ContractError, Cv, DatePeriod, PatientSummaryHeader, PersonId, Query, ResultCode, ResultType,
 };
 use npo_riv::contracts::medication_history_v2::{
     Actor, AdditionalPatientInformation, Ii, OrgUnitInfo, Pq,
@@ -27,62 +26,36 @@ fn patient() -> PersonId {
 }
 
 fn full_header(document_id: &str) -> PatientSummaryHeader {
+    let unit = support::full_org_unit(
+        CARE_UNIT,
+        "BVC Åby",
+        "0470-123 45",
+        None,
+        "Storgatan 1, 352 30 Växjö",
+        "Växjö",
+    );
     PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
         document_title: Some("Vaccination".into()),
         document_time: Some("20230514101500".into()),
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20230514103000".into(),
-            hsa_id: Some("SE2321000016-SSK1".into()),
-            name: Some("Karin Ek".into()),
-            role_code: Some(Cv::coded("SJ", "1.2.752.129.2.2.1.4", "Sjuksköterska")),
-            org_unit: Some(OrgUnit {
-                hsa_id: CARE_UNIT.into(),
-                name: "BVC Åby".into(),
-                telecom: Some("0470-123 45".into()),
-                email: None,
-                address: Some("Storgatan 1, 352 30 Växjö".into()),
-                location: Some("Växjö".into()),
-            }),
-            care_unit_hsa_id: Some(CARE_UNIT.into()),
-            care_giver_hsa_id: Some(CARE_GIVER.into()),
-        },
-        legal_authenticator: Some(LegalAuthenticator {
-            signature_time: "20230514110000".into(),
-            hsa_id: Some("SE2321000016-SSK1".into()),
-            name: Some("Karin Ek".into()),
-        }),
+        accountable: support::professional(
+            "20230514103000",
+            "SE2321000016-SSK1",
+            "Karin Ek",
+            Cv::coded("SJ", support::BEFATTNING, "Sjuksköterska"),
+            unit,
+            CARE_GIVER,
+        ),
+        legal_authenticator: support::signed("20230514110000", "SE2321000016-SSK1", "Karin Ek"),
         approved_for_patient: true,
         care_contact_id: Some("VK-2023-0042".into()),
         nullified: Some(true),
         nullified_reason: Some("Registrerad på fel patient".into()),
+        ..minimal_header(document_id)
     }
 }
 
 fn minimal_header(document_id: &str) -> PatientSummaryHeader {
-    PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
-        document_title: None,
-        document_time: None,
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20190301000000".into(),
-            hsa_id: None,
-            name: None,
-            role_code: None,
-            org_unit: None,
-            care_unit_hsa_id: None,
-            care_giver_hsa_id: None,
-        },
-        legal_authenticator: None,
-        approved_for_patient: false,
-        care_contact_id: None,
-        nullified: None,
-        nullified_reason: None,
-    }
+    support::minimal_header(document_id, SOURCE, PATIENT)
 }
 
 fn full_actor(name: &str) -> Actor {

@@ -1,29 +1,17 @@
 //! The parsers refuse broken messages with precise, content-free errors, and the schemas agree
 //! that those messages are broken.
 
-use npo_riv::common::{HealthcareProfessional, PatientSummaryHeader, PersonId, Query};
+mod support;
+
+use npo_riv::common::{PatientSummaryHeader, PersonId, Query};
 use npo_riv::contracts::GetDiagnosisV2;
 use npo_riv::contracts::diagnosis_v2::{CORE_NS, Diagnosis, DiagnosisBody};
 use npo_riv::ei::{self, Engagement, EngagementTransaction, FindContentRequest, UpdateRequest};
-use npo_riv::xml::{self, Element, Limits};
+use npo_riv::xml::Element;
 use npo_riv::{Contract, ContractError, Response, xsd};
+use support::{find_mut, parse};
 
 const PATIENT: &str = "191212121212";
-
-fn parse(text: &str) -> Element {
-    xml::parse(text.as_bytes(), &Limits::default()).unwrap()
-}
-
-/// The first element named `name` (any namespace), depth first.
-fn find_mut<'a>(el: &'a mut Element, name: &str) -> &'a mut Element {
-    fn go<'a>(el: &'a mut Element, name: &str) -> Option<&'a mut Element> {
-        if el.name == name {
-            return Some(el);
-        }
-        el.children.iter_mut().find_map(|c| go(c, name))
-    }
-    go(el, name).unwrap_or_else(|| panic!("no element {name}"))
-}
 
 fn request_element() -> Element {
     let mut q = Query::for_patient(PersonId::personnummer(PATIENT));
@@ -38,25 +26,9 @@ fn request_element() -> Element {
 fn response_element() -> Element {
     let item = Diagnosis {
         header: PatientSummaryHeader {
-            document_id: "DIA-1".into(),
-            source_system_hsa_id: "SE2321000016-A1B2".into(),
-            document_title: None,
-            document_time: None,
-            patient_id: PersonId::personnummer(PATIENT),
-            accountable: HealthcareProfessional {
-                author_time: "20230514093000".into(),
-                hsa_id: None,
-                name: None,
-                role_code: None,
-                org_unit: None,
-                care_unit_hsa_id: None,
-                care_giver_hsa_id: None,
-            },
-            legal_authenticator: None,
+            accountable: support::minimal_professional("20230514093000"),
             approved_for_patient: true,
-            care_contact_id: None,
-            nullified: None,
-            nullified_reason: None,
+            ..support::minimal_header("DIA-1", support::SOURCE, PATIENT)
         },
         body: DiagnosisBody {
             type_of_diagnosis: "Huvuddiagnos".into(),

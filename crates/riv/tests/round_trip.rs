@@ -1,9 +1,10 @@
 //! Everything npo writes must validate against the official schemas and read back unchanged:
 //! write → validate the body (xmllint) → wrap in an envelope → validate the envelope → parse back.
 
+mod support;
+
 use npo_riv::common::{
-    Cv, DatePeriod, HealthcareProfessional, LegalAuthenticator, OrgUnit, PatientSummaryHeader,
-    PersonId, Query, ResultCode, ResultType,
+    Cv, DatePeriod, PatientSummaryHeader, PersonId, Query, ResultCode, ResultType,
 };
 use npo_riv::contracts::care_documentation_v2::{
     CareDocumentation, ClinicalDocumentNote, DissentingOpinion, Multimedia,
@@ -17,12 +18,11 @@ use npo_riv::ei::{
 use npo_riv::headers::{
     CausingAgent, HEADERS_NS, ProcessingStatus, ProcessingStatusRecord, SynchError,
 };
-use npo_riv::soap::{self, Envelope, Fault};
-use npo_riv::xml::{self, Element, Limits};
+use npo_riv::soap::{self, Fault};
+use npo_riv::xml::{self, Limits};
 use npo_riv::{Contract, Response, xsd};
+use support::{LOGICAL_ADDRESS, check_request, check_response, validated_body, validated_envelope};
 
-/// Inera's national logical address (the national aggregating services).
-const LOGICAL_ADDRESS: &str = "5565594230";
 const PATIENT: &str = "191212121212";
 const SOURCE: &str = "SE2321000016-A1B2";
 const CARE_UNIT: &str = "SE2321000016-15CQ";
@@ -30,51 +30,6 @@ const CARE_GIVER: &str = "SE2321000016-0001";
 
 // ---------------------------------------------------------------------------------------------
 // helpers
-
-/// Parses a written body element and validates it against its schema.
-fn validated_body(xml_text: &str) -> Element {
-    let el = xml::parse(xml_text.as_bytes(), &Limits::default())
-        .unwrap_or_else(|e| panic!("written body does not parse: {e}\n{xml_text}"));
-    if let Err(e) = xsd::validate_element(&el) {
-        panic!("{e}\n--- written:\n{xml_text}");
-    }
-    el
-}
-
-/// Validates a whole envelope and parses it.
-fn validated_envelope(env: &str) -> Envelope {
-    if let Err(e) = xsd::validate_envelope(env.as_bytes()) {
-        panic!("{e}\n--- written:\n{env}");
-    }
-    soap::parse_envelope(env.as_bytes(), &Limits::default()).expect("parse envelope")
-}
-
-fn check_request<C: Contract>(req: &C::Request)
-where
-    C::Request: PartialEq,
-{
-    let body = C::write_request(req);
-    let el = validated_body(&body);
-    assert_eq!(&C::parse_request(&el).expect("parse request body"), req);
-
-    let env = validated_envelope(&soap::request(LOGICAL_ADDRESS, &body));
-    assert_eq!(env.logical_address(), Some(LOGICAL_ADDRESS));
-    assert_eq!(env.contract_namespace(), C::NAMESPACE);
-    assert_eq!(&C::parse_request(&env.body).expect("parse request"), req);
-}
-
-/// Responses travel with the aggregating services' `ProcessingStatus` header.
-fn check_response<C: Contract>(resp: &Response<C::Item>) {
-    let body = C::write_response(resp);
-    let el = validated_body(&body);
-    assert_eq!(&C::parse_response(&el).expect("parse response body"), resp);
-
-    let status = processing_status();
-    let env = validated_envelope(&soap::envelope(&status.write(), &body));
-    assert_eq!(env.contract_namespace(), C::NAMESPACE);
-    assert_eq!(&C::parse_response(&env.body).expect("parse response"), resp);
-    assert_eq!(ProcessingStatus::parse(&env.headers[0]).unwrap(), status);
-}
 
 fn patient() -> PersonId {
     PersonId::personnummer(PATIENT)
@@ -93,72 +48,36 @@ fn full_query(care_unit_ids: &[&str]) -> Query {
     }
 }
 
-/// A header with every optional element present.
 fn full_header(document_id: &str) -> PatientSummaryHeader {
     PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
         document_title: Some("Epikris – Medicinkliniken, Växjö lasarett".into()),
         document_time: Some("20230514101500".into()),
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20230514093000".into(),
-            hsa_id: Some("SE2321000016-DOC1".into()),
-            name: Some("Åsa Öberg-Ählström".into()),
-            role_code: Some(Cv {
-                code: Some("LK".into()),
-                code_system: Some("1.2.752.129.2.2.1.4".into()),
-                code_system_name: Some("Befattning".into()),
-                code_system_version: Some("1.0".into()),
-                display_name: Some("Läkare".into()),
-                original_text: Some("Överläkare, allmänmedicin".into()),
-            }),
-            org_unit: Some(OrgUnit {
-                hsa_id: CARE_UNIT.into(),
-                name: "Vårdcentralen Åby".into(),
-                telecom: Some("0470-123 45".into()),
-                email: Some("vardcentralen.aby@example.se".into()),
-                address: Some("Storgatan 1, 352 30 Växjö".into()),
-                location: Some("Växjö".into()),
-            }),
-            care_unit_hsa_id: Some(CARE_UNIT.into()),
-            care_giver_hsa_id: Some(CARE_GIVER.into()),
-        },
-        legal_authenticator: Some(LegalAuthenticator {
-            signature_time: "20230515080000".into(),
-            hsa_id: Some("SE2321000016-DOC2".into()),
-            name: Some("Per Ågren".into()),
-        }),
+        accountable: support::professional(
+            "20230514093000",
+            "SE2321000016-DOC1",
+            "Åsa Öberg-Ählström",
+            support::role("LK", "Läkare", "Överläkare, allmänmedicin"),
+            support::full_org_unit(
+                CARE_UNIT,
+                "Vårdcentralen Åby",
+                "0470-123 45",
+                Some("vardcentralen.aby@example.se"),
+                "Storgatan 1, 352 30 Växjö",
+                "Växjö",
+            ),
+            CARE_GIVER,
+        ),
+        legal_authenticator: support::signed("20230515080000", "SE2321000016-DOC2", "Per Ågren"),
         approved_for_patient: true,
         care_contact_id: Some("VK-2023-0042".into()),
         nullified: Some(true),
         nullified_reason: Some("Felregistrerad på fel vårdkontakt – ersatt".into()),
+        ..minimal_header(document_id)
     }
 }
 
-/// A header with only the required elements.
 fn minimal_header(document_id: &str) -> PatientSummaryHeader {
-    PatientSummaryHeader {
-        document_id: document_id.into(),
-        source_system_hsa_id: SOURCE.into(),
-        document_title: None,
-        document_time: None,
-        patient_id: patient(),
-        accountable: HealthcareProfessional {
-            author_time: "20190301000000".into(),
-            hsa_id: None,
-            name: None,
-            role_code: None,
-            org_unit: None,
-            care_unit_hsa_id: None,
-            care_giver_hsa_id: None,
-        },
-        legal_authenticator: None,
-        approved_for_patient: false,
-        care_contact_id: None,
-        nullified: None,
-        nullified_reason: None,
-    }
+    support::minimal_header(document_id, SOURCE, PATIENT)
 }
 
 fn full_result() -> ResultType {

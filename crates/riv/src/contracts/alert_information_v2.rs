@@ -15,11 +15,14 @@
 
 use crate::common::{
     ContractError, Cv, DatePeriod, HeaderSpelling, ItemMeta, PatientSummaryHeader, Query,
-    QuerySpelling, ResultType, check_timestamp, is_date, opt,
+    QuerySpelling, ResultType, is_date, opt,
 };
 use crate::contract::{Contract, ItemView, Response};
 use crate::xml::{Element, XmlWriter};
 use serde::{Deserialize, Serialize};
+
+pub use crate::common::TimePeriod;
+use crate::common::opt_timestamp;
 
 pub const NAMESPACE: &str =
     "urn:riv:clinicalprocess:healthcond:description:GetAlertInformationResponder:2";
@@ -71,31 +74,6 @@ const SPELLING: QuerySpelling = QuerySpelling {
 pub struct AlertInformation {
     pub header: PatientSummaryHeader,
     pub body: AlertInformationBody,
-}
-
-/// `TimePeriodType` of this domain: both ends optional, `YYYYMMDDhhmmss`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimePeriod {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end: Option<String>,
-}
-
-impl TimePeriod {
-    pub fn parse(el: &Element, ns: &str) -> Result<Self, ContractError> {
-        Ok(TimePeriod {
-            start: opt_timestamp(el, ns, "start")?,
-            end: opt_timestamp(el, ns, "end")?,
-        })
-    }
-
-    pub fn write(&self, w: &mut XmlWriter, tag: &str) {
-        w.open(tag)
-            .opt_text("core:start", self.start.as_deref())
-            .opt_text("core:end", self.end.as_deref())
-            .close(tag);
-    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -234,16 +212,6 @@ impl AlertKind {
             AlertKind::Unspecified => "Uppmärksamhetsinformation",
         }
     }
-}
-
-fn opt_timestamp(
-    el: &Element,
-    ns: &str,
-    name: &'static str,
-) -> Result<Option<String>, ContractError> {
-    opt(el, ns, name)
-        .map(|t| check_timestamp(t, name))
-        .transpose()
 }
 
 fn req_child<'a>(el: &'a Element, name: &'static str) -> Result<&'a Element, ContractError> {

@@ -34,6 +34,10 @@ use crate::contract::{Contract, ItemView, Response};
 use crate::xml::{Element, XmlWriter};
 use serde::{Deserialize, Serialize};
 
+pub use crate::common::TimePeriod;
+/// An optional `TimeStampType` child.
+pub use crate::common::opt_timestamp as opt_ts;
+
 pub const NAMESPACE: &str =
     "urn:riv:clinicalprocess:healthcond:actoutcome:GetImagingOutcomeResponder:1";
 /// Namespace of the actoutcome domain's core types (all three contracts of this domain here).
@@ -91,13 +95,6 @@ pub fn req_text(el: &Element, ns: &str, name: &'static str) -> Result<String, Co
 /// A required `TimeStampType` child.
 pub fn req_ts(el: &Element, ns: &str, name: &'static str) -> Result<String, ContractError> {
     check_timestamp(req(el, ns, name)?.to_owned(), name)
-}
-
-/// An optional `TimeStampType` child.
-pub fn opt_ts(el: &Element, ns: &str, name: &'static str) -> Result<Option<String>, ContractError> {
-    opt(el, ns, name)
-        .map(|t| check_timestamp(t, name))
-        .transpose()
 }
 
 /// An `xs:double` value; only finite numbers are accepted (`INF` and `NaN` are refused).
@@ -206,31 +203,6 @@ impl Ii {
         w.open(tag)
             .text("core:root", &self.root)
             .opt_text("core:extension", self.extension.as_deref())
-            .close(tag);
-    }
-}
-
-/// `TimePeriodType`: start and end timestamps, both optional.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimePeriod {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end: Option<String>,
-}
-
-impl TimePeriod {
-    pub fn parse(el: &Element, ns: &str) -> Result<Self, ContractError> {
-        Ok(TimePeriod {
-            start: opt_ts(el, ns, "start")?,
-            end: opt_ts(el, ns, "end")?,
-        })
-    }
-
-    pub fn write(&self, w: &mut XmlWriter, tag: &str) {
-        w.open(tag)
-            .opt_text("core:start", self.start.as_deref())
-            .opt_text("core:end", self.end.as_deref())
             .close(tag);
     }
 }

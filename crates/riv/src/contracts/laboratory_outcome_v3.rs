@@ -22,6 +22,9 @@ use crate::contracts::access_control_header::Ii;
 use crate::xml::{Element, XmlWriter};
 use serde::{Deserialize, Serialize};
 
+pub use crate::common::TimePeriod;
+use crate::common::opt_timestamp as opt_ts;
+
 pub const NAMESPACE: &str =
     "urn:riv:clinicalprocess:healthcond:actoutcome:GetLaboratoryOrderOutcomeResponder:3";
 /// Namespace of the domain's core types.
@@ -71,15 +74,6 @@ pub struct Order {
     pub order_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub order_reason: Option<String>,
-}
-
-/// `TimePeriodType`: start and end, each optional, `YYYYMMDDhhmmss`.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TimePeriod {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub start: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub end: Option<String>,
 }
 
 /// One analysis.
@@ -138,12 +132,6 @@ pub struct Attested {
     pub name: Option<String>,
 }
 
-fn opt_ts(el: &Element, ns: &str, name: &'static str) -> Result<Option<String>, ContractError> {
-    opt(el, ns, name)
-        .map(|t| check_timestamp(t, name))
-        .transpose()
-}
-
 fn child<'a>(el: &'a Element, name: &'static str) -> Result<&'a Element, ContractError> {
     el.child(CORE_NS, name).ok_or(ContractError::Missing(name))
 }
@@ -155,12 +143,7 @@ impl Analysis {
             id: Ii::parse(child(el, "analysisId")?, ns)?,
             time: el
                 .child(ns, "analysisTime")
-                .map(|t| {
-                    Ok::<_, ContractError>(TimePeriod {
-                        start: opt_ts(t, ns, "start")?,
-                        end: opt_ts(t, ns, "end")?,
-                    })
-                })
+                .map(|t| TimePeriod::parse(t, ns))
                 .transpose()?,
             code: el.child(ns, "analysisCode").map(|c| Cv::parse(c, ns)),
             text: opt(el, ns, "analysisText"),
@@ -212,10 +195,7 @@ impl Analysis {
         w.open("core:analysis");
         self.id.write(w, "core:analysisId");
         if let Some(t) = &self.time {
-            w.open("core:analysisTime")
-                .opt_text("core:start", t.start.as_deref())
-                .opt_text("core:end", t.end.as_deref())
-                .close("core:analysisTime");
+            t.write(w, "core:analysisTime");
         }
         if let Some(c) = &self.code {
             c.write(w, "core:analysisCode");

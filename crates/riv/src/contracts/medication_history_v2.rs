@@ -27,12 +27,17 @@
 
 use crate::common::{
     ContractError, Cv, DatePeriod, HeaderSpelling, HealthcareProfessional, ItemMeta,
-    PatientSummaryHeader, PersonId, Query, ResultCode, ResultType, check_timestamp, is_date, many,
-    opt, parse_bool, req,
+    PatientSummaryHeader, PersonId, Query, ResultCode, ResultType, is_date, many, opt, parse_bool,
+    req,
 };
 use crate::contract::{Contract, ItemView, Response};
 use crate::xml::{Element, XmlWriter};
 use serde::{Deserialize, Serialize};
+
+pub use crate::common::opt_timestamp;
+/// `IIType`: an identifier (`root`, usually an OID or a system's HSA-id, and a local
+/// `extension`); the same type as the access-control header's.
+pub use crate::contracts::access_control_header::Ii;
 
 pub const NAMESPACE: &str =
     "urn:riv:clinicalprocess:activityprescription:actoutcome:GetMedicationHistoryResponder:2";
@@ -53,38 +58,6 @@ pub const KV_KON: &str = "1.2.752.129.2.2.1.1";
 
 // ---------------------------------------------------------------------------------------------
 // Types of the activityprescription:actoutcome domain shared with GetVaccinationHistory
-
-/// `IIType`: an identifier (`root`, usually an OID or a system's HSA-id, and a local
-/// `extension`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ii {
-    pub root: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub extension: Option<String>,
-}
-
-impl Ii {
-    pub fn new(root: &str, extension: &str) -> Self {
-        Ii {
-            root: root.into(),
-            extension: Some(extension.into()),
-        }
-    }
-
-    pub fn parse(el: &Element, ns: &str) -> Result<Self, ContractError> {
-        Ok(Ii {
-            root: req(el, ns, "root")?.to_owned(),
-            extension: opt(el, ns, "extension"),
-        })
-    }
-
-    pub fn write(&self, w: &mut XmlWriter, tag: &str) {
-        w.open(tag)
-            .text("core:root", &self.root)
-            .opt_text("core:extension", self.extension.as_deref())
-            .close(tag);
-    }
-}
 
 /// `PQType`: a physical quantity.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -331,16 +304,6 @@ pub fn check_date(s: &str, name: &'static str) -> Result<String, ContractError> 
     } else {
         Err(ContractError::Invalid(name, "expected YYYYMMDD"))
     }
-}
-
-pub fn opt_timestamp(
-    el: &Element,
-    ns: &str,
-    name: &'static str,
-) -> Result<Option<String>, ContractError> {
-    opt(el, ns, name)
-        .map(|t| check_timestamp(t, name))
-        .transpose()
 }
 
 pub fn opt_date(
