@@ -176,6 +176,7 @@ const scenarios = {
     await first.click();
     await page.getByRole("heading", { name: title }).waitFor();
     check(!page.url().includes("191212121212"), "no personnummer in the detail URL");
+    check(!/Vårdenhet\s+SE\d/.test(await page.locator("dl.fields").innerText()), "the care unit is shown by name");
     const resp = await page.reload();
     check(resp.headers()["cache-control"] === "no-store", "detail is no-store");
     await page.screenshot({ path: `${ART}/detail.png`, fullPage: true });

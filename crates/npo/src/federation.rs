@@ -532,6 +532,12 @@ async fn start_web(
             .iter()
             .map(|s| (s.care_giver_hsa_id.clone(), s.care_giver_name.clone()))
             .collect(),
+        care_unit_names: spec
+            .sources
+            .iter()
+            .flat_map(|s| &s.care_units)
+            .map(|u| (u.hsa_id.clone(), u.name.clone()))
+            .collect(),
     };
     let app = npo_web::Web::new(
         cfg,

@@ -1269,6 +1269,14 @@ pub async fn overview_part(
     Html(html.into_string()).into_response()
 }
 
+fn unit_name(web: &Web, unit: &str) -> String {
+    web.cfg
+        .care_unit_names
+        .get(unit)
+        .cloned()
+        .unwrap_or_else(|| unit.to_owned())
+}
+
 fn giver_name(web: &Web, r: &Record) -> String {
     let m = r.meta();
     let giver = m.care_giver.unwrap_or("");
@@ -1377,7 +1385,7 @@ pub async fn record_detail(
                 dt { (label) } dd { (value) }
             }
             dt { "Registrerad" } dd { (time(m.registration_time)) }
-            dt { "Vårdenhet" } dd { (m.care_unit.unwrap_or("")) }
+            dt { "Vårdenhet" } dd { (unit_name(&web, m.care_unit.unwrap_or(""))) }
             dt { "Vårdgivare" } dd { (giver_name(&web, record)) }
         }
         @if let Some(text) = &v.text {

@@ -51,6 +51,8 @@ pub struct WebConfig {
     pub source_names: HashMap<String, String>,
     /// Care-giver HSA-id → name, shown with each record.
     pub care_giver_names: HashMap<String, String>,
+    /// Care-unit HSA-id → name, shown in record details.
+    pub care_unit_names: HashMap<String, String>,
 }
 
 /// The web app's state.
