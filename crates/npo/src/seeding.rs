@@ -190,17 +190,18 @@ pub fn fixed_population(
 }
 
 /// Writes every record of patients `0..n` as JSON lines (contract, version, item), in a fixed
-/// order: the same seed, size and day always give the same bytes.
+/// order: the same seed, size and day always give the same bytes. Patients are generated in
+/// blocks on every core; the blocks are written in order.
 pub fn write_json_lines(
     pop: &Population,
     n: u64,
     out: &mut dyn std::io::Write,
 ) -> anyhow::Result<SeedReport> {
-    struct Lines<'a> {
-        out: &'a mut dyn std::io::Write,
+    struct Lines {
+        out: Vec<u8>,
         records: usize,
     }
-    impl Sink for Lines<'_> {
+    impl Sink for Lines {
         type Error = anyhow::Error;
         fn put<C: npo_riv::Contract>(&mut self, items: Vec<C::Item>) -> anyhow::Result<()> {
             for item in &items {
@@ -211,26 +212,64 @@ pub fn write_json_lines(
                     item: &'a T,
                 }
                 serde_json::to_writer(
-                    &mut *self.out,
+                    &mut self.out,
                     &Line {
                         contract: C::NAME,
                         version: C::VERSION,
                         item,
                     },
                 )?;
-                self.out.write_all(b"\n")?;
+                self.out.push(b'\n');
                 self.records += 1;
             }
             Ok(())
         }
     }
-    let mut sink = Lines { out, records: 0 };
-    for i in 0..n {
-        pop.emit(i, &mut sink)?;
+    const BLOCK: u64 = 250;
+    let workers = std::thread::available_parallelism().map_or(1, |w| w.get()) as u64;
+    let mut records = 0;
+    let mut start = 0;
+    while start < n {
+        // One block per worker, generated side by side, written in order.
+        let blocks: Vec<(u64, u64)> = (0..workers)
+            .map(|w| start + w * BLOCK)
+            .filter(|b| *b < n)
+            .map(|b| (b, (b + BLOCK).min(n)))
+            .collect();
+        let done: Vec<anyhow::Result<Lines>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = blocks
+                .iter()
+                .map(|&(from, to)| {
+                    scope.spawn(move || {
+                        let mut lines = Lines {
+                            out: Vec::new(),
+                            records: 0,
+                        };
+                        for i in from..to {
+                            pop.emit(i, &mut lines)?;
+                        }
+                        Ok(lines)
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join()
+                        .unwrap_or_else(|_| Err(anyhow::anyhow!("a generator thread panicked")))
+                })
+                .collect()
+        });
+        for lines in done {
+            let lines = lines?;
+            out.write_all(&lines.out)?;
+            records += lines.records;
+        }
+        start = blocks.last().map_or(n, |b| b.1);
     }
-    sink.out.flush()?;
+    out.flush()?;
     Ok(SeedReport {
         patients: n,
-        records: sink.records,
+        records,
     })
 }

@@ -726,12 +726,7 @@ pub async fn overview(
             notice("error", e),
         );
     }
-    let care_givers = web
-        .directory
-        .load()
-        .await
-        .map(|d| d.care_givers)
-        .unwrap_or_default();
+    let care_givers = care_giver_choices(&web);
     let qs = filter.query_string();
     let body = html! {
         @match basis {
@@ -1066,11 +1061,19 @@ impl Filter {
     }
 }
 
-fn filters_form(
-    f: &Filter,
-    care_givers: &[npo_security::directory::CareGiver],
-    action: &str,
-) -> Markup {
+/// The care givers of the filter, by name: (HSA-id, name).
+fn care_giver_choices(web: &Web) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = web
+        .cfg
+        .care_giver_names
+        .iter()
+        .map(|(id, name)| (id.clone(), name.clone()))
+        .collect();
+    v.sort_by(|a, b| a.1.cmp(&b.1));
+    v
+}
+
+fn filters_form(f: &Filter, care_givers: &[(String, String)], action: &str) -> Markup {
     let p = f.period_key();
     let vg = f.care_givers();
     html! {
@@ -1094,8 +1097,8 @@ fn filters_form(
                 label for="vg" { "Vårdgivare" }
                 select id="vg" name="vg" {
                     option value="" { "Alla vårdgivare" }
-                    @for g in care_givers {
-                        option value=(g.hsa_id) selected[vg.first() == Some(&g.hsa_id)] { (g.name) }
+                    @for (id, name) in care_givers {
+                        option value=(id) selected[vg.first() == Some(id)] { (name) }
                     }
                 }
             }
@@ -1306,12 +1309,7 @@ pub async fn type_list(
         Ok(a) => a,
         Err(f) => return f.into_response(),
     };
-    let care_givers = web
-        .directory
-        .load()
-        .await
-        .map(|d| d.care_givers)
-        .unwrap_or_default();
+    let care_givers = care_giver_choices(&web);
     let qs = filter.query_string();
     let items = sorted(&answer.records);
     let body = html! {
