@@ -122,6 +122,29 @@ impl TimePeriod {
     }
 }
 
+/// A time `YYYY[MM[DD[hh[mm[ss]]]]]` as people read it: `YYYY-MM-DD hh:mm`, as much of it as
+/// there is (seconds are not shown). Anything else is returned unchanged; never panics.
+pub fn display_time(t: &str) -> String {
+    if !t.bytes().all(|b| b.is_ascii_digit()) {
+        return t.to_owned();
+    }
+    let p = |a: usize, b: usize| &t[a..b];
+    match t.len() {
+        6 => format!("{}-{}", p(0, 4), p(4, 6)),
+        8 => format!("{}-{}-{}", p(0, 4), p(4, 6), p(6, 8)),
+        10 => format!("{}-{}-{} {}", p(0, 4), p(4, 6), p(6, 8), p(8, 10)),
+        12 | 14 => format!(
+            "{}-{}-{} {}:{}",
+            p(0, 4),
+            p(4, 6),
+            p(6, 8),
+            p(8, 10),
+            p(10, 12)
+        ),
+        _ => t.to_owned(),
+    }
+}
+
 /// Patient identity: id (12 digits for personnummer and samordningsnummer) and OID type.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PersonId {
@@ -715,6 +738,16 @@ mod tests {
         assert!(is_timestamp("20240101235959"));
         assert!(!is_timestamp("20240101245959"));
         assert!(!is_timestamp("2024010123595a"));
+    }
+
+    #[test]
+    fn display_time_shows_what_there_is_and_never_panics() {
+        assert_eq!(display_time("20240115103012"), "2024-01-15 10:30");
+        assert_eq!(display_time("20240115"), "2024-01-15");
+        assert_eq!(display_time("202401"), "2024-01");
+        assert_eq!(display_time("2024"), "2024");
+        assert_eq!(display_time("åäö12345"), "åäö12345");
+        assert_eq!(display_time(""), "");
     }
 
     #[test]

@@ -72,12 +72,7 @@ pub fn notice(kind: &str, text: &str) -> Markup {
 
 /// `YYYYMMDD[hhmmss]` → `YYYY-MM-DD[ hh:mm]`.
 pub fn time(t: &str) -> String {
-    let d = |s: &str| format!("{}-{}-{}", &s[0..4], &s[4..6], &s[6..8]);
-    match t.len() {
-        8 if t.is_ascii() => d(t),
-        14 if t.is_ascii() => format!("{} {}:{}", d(t), &t[8..10], &t[10..12]),
-        _ => t.to_owned(),
-    }
+    npo_riv::common::display_time(t)
 }
 
 /// Text with its line breaks kept.

@@ -15,7 +15,7 @@
 
 use crate::common::{
     ContractError, Cv, DatePeriod, HeaderSpelling, ItemMeta, PatientSummaryHeader, Query,
-    QuerySpelling, ResultType, is_date, opt,
+    QuerySpelling, ResultType, display_time, is_date, opt,
 };
 use crate::contract::{Contract, ItemView, Response};
 use crate::xml::{Element, XmlWriter};
@@ -536,25 +536,6 @@ fn longer_than_headline(full: &str, comment: Option<&str>) -> Option<String> {
     }
 }
 
-/// `YYYY-MM-DD` (and ` hh:mm` for a timestamp) for display.
-fn pretty(t: &str) -> String {
-    if !t.bytes().all(|b| b.is_ascii_digit()) {
-        return t.to_owned();
-    }
-    match t.len() {
-        8 => format!("{}-{}-{}", &t[0..4], &t[4..6], &t[6..8]),
-        14 => format!(
-            "{}-{}-{} {}:{}",
-            &t[0..4],
-            &t[4..6],
-            &t[6..8],
-            &t[8..10],
-            &t[10..12]
-        ),
-        _ => t.to_owned(),
-    }
-}
-
 /// The contract's period rule: the interval from the start of validity to `obsoleteTime` (else the
 /// end of validity, else open) overlaps `period`, compared as dates. An alert without a start of
 /// validity counts from its author time.
@@ -662,19 +643,19 @@ pub fn view_at(item: &AlertInformation, now: &str) -> ItemView {
     };
     fields.insert(0, ("Typ", type_name));
     if let Some(s) = &b.validity.start {
-        fields.push(("Giltig från", pretty(s)));
+        fields.push(("Giltig från", display_time(s)));
     }
     if let Some(e) = &b.validity.end {
-        fields.push(("Giltig till", pretty(e)));
+        fields.push(("Giltig till", display_time(e)));
     }
     if let Some(d) = &b.ascertained_date {
-        fields.push(("Konstaterad", pretty(d)));
+        fields.push(("Konstaterad", display_time(d)));
     }
     if let Some(v) = &b.verified_time {
-        fields.push(("Verifierad", pretty(v)));
+        fields.push(("Verifierad", display_time(v)));
     }
     if let Some(o) = &b.obsolete_time {
-        fields.push(("Inaktuell sedan", pretty(o)));
+        fields.push(("Inaktuell sedan", display_time(o)));
     }
     if let Some(c) = &b.obsolete_comment {
         fields.push(("Orsak till inaktualisering", c.clone()));

@@ -17,6 +17,7 @@
 //!
 //! Elements not modelled (`xs:any` extensions) are ignored when reading.
 
+pub use crate::common::display_time;
 use crate::common::{
     ContractError, Cv, ItemMeta, OrgUnit, PersonId, Query, QuerySpelling, check_timestamp, opt,
     opt_bool, parse_bool, req,
@@ -191,22 +192,6 @@ impl TimePeriod {
             }
             _ => display_time(&self.start),
         }
-    }
-}
-
-/// `YYYYMMDDhhmmss` → `YYYY-MM-DD hh:mm` (other input unchanged).
-pub fn display_time(ts: &str) -> String {
-    if ts.len() == 14 && ts.is_ascii() {
-        format!(
-            "{}-{}-{} {}:{}",
-            &ts[0..4],
-            &ts[4..6],
-            &ts[6..8],
-            &ts[8..10],
-            &ts[10..12]
-        )
-    } else {
-        ts.to_owned()
     }
 }
 

@@ -17,7 +17,7 @@
 use crate::common::{
     ContractError, Cv, HealthcareProfessional, ItemMeta, LegalAuthenticator, OrgUnit,
     PatientSummaryHeader, PersonId, Query, QuerySpelling, ResultCode, ResultType, check_timestamp,
-    opt, opt_bool, parse_bool, req,
+    display_time, opt, opt_bool, parse_bool, req,
 };
 use crate::contract::{Contract, ItemView, Response};
 use crate::xml::{Element, XmlWriter};
@@ -369,15 +369,6 @@ pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     Some(out)
 }
 
-/// `YYYY-MM-DD` for display.
-fn pretty_day(t: &str) -> String {
-    if t.len() >= 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-        format!("{}-{}-{}", &t[0..4], &t[4..6], &t[6..8])
-    } else {
-        t.to_owned()
-    }
-}
-
 /// A required result that says nothing (`OK`, empty `logId`, nothing else) is `None`.
 fn result_or_none(r: ResultType) -> Option<ResultType> {
     let empty = r.result_code == ResultCode::Ok
@@ -493,7 +484,7 @@ impl Contract for GetCarePlansV2 {
             fields.push(("Typ av plan", k.to_owned()));
         }
         if let Some(t) = &item.header.document_time {
-            fields.push(("Upprättad", pretty_day(t)));
+            fields.push(("Upprättad", display_time(t.get(..8).unwrap_or(t))));
         }
         if let Some(name) = &item.header.accountable.name {
             fields.push(("Ansvarig", name.clone()));

@@ -25,6 +25,7 @@
 //! data), `dicomValue` (inline DICOM; the reference is kept), `legalAuthenticatorRoleCode`
 //! and extension elements (`xs:any`).
 
+pub use crate::common::display_time;
 use crate::common::{
     ContractError, Cv, DatePeriod, HealthcareProfessional, ItemMeta, LegalAuthenticator, OrgUnit,
     PatientSummaryHeader, PersonId, Query, QuerySpelling, ResultCode, ResultType, check_timestamp,
@@ -105,22 +106,6 @@ pub fn parse_double(s: &str, name: &'static str) -> Result<f64, ContractError> {
     match s.parse::<f64>() {
         Ok(v) if lexical_ok && v.is_finite() => Ok(v),
         _ => Err(ContractError::Invalid(name, "not a finite number")),
-    }
-}
-
-/// `YYYYMMDDhhmmss` (or `YYYYMMDD`) as `YYYY-MM-DD hh:mm` (or `YYYY-MM-DD`) for display.
-pub fn display_time(ts: &str) -> String {
-    match ts.len() {
-        14 if ts.is_ascii() => format!(
-            "{}-{}-{} {}:{}",
-            &ts[0..4],
-            &ts[4..6],
-            &ts[6..8],
-            &ts[8..10],
-            &ts[10..12]
-        ),
-        8 if ts.is_ascii() => format!("{}-{}-{}", &ts[0..4], &ts[4..6], &ts[6..8]),
-        _ => ts.to_owned(),
     }
 }
 

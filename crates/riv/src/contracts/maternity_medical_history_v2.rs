@@ -24,8 +24,8 @@
 //!   their meaning only in schema annotations; [`DeliveryOutcome`] and friends carry them.
 
 use crate::common::{
-    ContractError, HeaderSpelling, ItemMeta, PatientSummaryHeader, Query, QuerySpelling, is_date,
-    opt, opt_bool, req,
+    ContractError, HeaderSpelling, ItemMeta, PatientSummaryHeader, Query, QuerySpelling,
+    display_time, is_date, opt, opt_bool, req,
 };
 use crate::contract::{Contract, ItemView, Response};
 use crate::xml::{Element, XmlWriter};
@@ -1103,15 +1103,6 @@ fn sv_num(v: f64, decimals: usize) -> String {
     s.replace('.', ",")
 }
 
-/// `YYYYMMDD` → `YYYY-MM-DD`.
-fn sv_date(d: &str) -> String {
-    if d.len() == 8 {
-        format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..])
-    } else {
-        d.to_owned()
-    }
-}
-
 fn unit_sv(unit: &str) -> &str {
     match unit {
         "mm[Hg]" => "mmHg",
@@ -1190,22 +1181,22 @@ impl View {
 
     fn registration(&mut self, r: &RegistrationRecord) {
         if let Some(d) = &r.edd_from_ultrasound {
-            self.push("Beräknad förlossning (ultraljud)", sv_date(d));
+            self.push("Beräknad förlossning (ultraljud)", display_time(d));
         }
         if let Some(d) = &r.edd_from_last_menstrual_period {
-            self.push("Beräknad förlossning (mens)", sv_date(d));
+            self.push("Beräknad förlossning (mens)", display_time(d));
         }
         if let Some(d) = &r.edd_from_embryo_transfer {
-            self.push("Beräknad förlossning (embryoåterföring)", sv_date(d));
+            self.push("Beräknad förlossning (embryoåterföring)", display_time(d));
         }
         if let Some(d) = &r.last_menstrual_period {
-            self.push("Senaste mens", sv_date(d));
+            self.push("Senaste mens", display_time(d));
         }
         if let Some(d) = &r.indication_pregnancy {
-            self.push("Positivt graviditetstest", sv_date(d));
+            self.push("Positivt graviditetstest", display_time(d));
         }
         if let Some(d) = &r.contraceptive_discontinued {
-            self.push("Preventivmedel avslutat", sv_date(d));
+            self.push("Preventivmedel avslutat", display_time(d));
         }
         let gravidity = r.previous_pregnancies.len() + 1;
         let parity = r

@@ -26,8 +26,8 @@
 //! extensions.
 
 use crate::common::{
-    ContractError, DatePeriod, ItemMeta, PersonId, Query, check_timestamp, is_date, is_timestamp,
-    opt, parse_bool, req,
+    ContractError, DatePeriod, ItemMeta, PersonId, Query, check_timestamp, display_time, is_date,
+    is_timestamp, opt, parse_bool, req,
 };
 use crate::contract::{Contract, ItemView, Response};
 use crate::xml::{Element, XmlWriter};
@@ -386,40 +386,20 @@ impl ObservationValue {
     pub fn display(&self) -> String {
         match self {
             ObservationValue::Pq(p) => p.display(),
-            ObservationValue::Ts(t) => display_partial(&t.value),
+            ObservationValue::Ts(t) => display_time(&t.value),
             ObservationValue::IvlTs(p) => format!(
                 "{} – {}",
                 p.start
                     .as_ref()
-                    .map(|t| display_partial(&t.value))
+                    .map(|t| display_time(&t.value))
                     .unwrap_or_default(),
                 p.end
                     .as_ref()
-                    .map(|t| display_partial(&t.value))
+                    .map(|t| display_time(&t.value))
                     .unwrap_or_default()
             ),
             ObservationValue::Cv(c) => c.text().to_owned(),
         }
-    }
-}
-
-/// `YYYYMMDDhhmmss` (or a prefix) → `YYYY-MM-DD hh:mm`.
-fn display_partial(v: &str) -> String {
-    let p = |a: usize, b: usize| v.get(a..b).unwrap_or("");
-    match v.len() {
-        4 => v.to_owned(),
-        6 => format!("{}-{}", p(0, 4), p(4, 6)),
-        8 => format!("{}-{}-{}", p(0, 4), p(4, 6), p(6, 8)),
-        10 => format!("{}-{}-{} {}", p(0, 4), p(4, 6), p(6, 8), p(8, 10)),
-        12 | 14 => format!(
-            "{}-{}-{} {}:{}",
-            p(0, 4),
-            p(4, 6),
-            p(6, 8),
-            p(8, 10),
-            p(10, 12)
-        ),
-        _ => v.to_owned(),
     }
 }
 
