@@ -433,7 +433,7 @@ mod tests {
 
     #[test]
     fn demo_patients_are_valid_and_distinct() {
-        let p = crate::seeding::demo_patients(50);
+        let p = crate::seeding::demo_patients(50).unwrap();
         assert_eq!(p[0], "191212121212");
         assert!(p.iter().all(|id| is_valid_personal_identity(id)), "{p:?}");
         let mut d = p.clone();

@@ -383,7 +383,7 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
         let today = args
             .today
             .unwrap_or_else(|| chrono::Local::now().date_naive());
-        let pop = npo::seeding::population(args.seed, today, &sources);
+        let pop = npo::seeding::population(args.seed, today, &sources)?;
         if out.as_os_str() == "-" {
             let stdout = std::io::stdout();
             let mut w = std::io::BufWriter::new(stdout.lock());

@@ -51,13 +51,20 @@ pub fn sites(sources: &[SourceConfig]) -> Vec<Site> {
         .collect()
 }
 
-/// The population over `sources`, as of `today`.
-pub fn population(seed: u64, today: NaiveDate, sources: &[SourceConfig]) -> Population {
-    Population {
+/// The population over `sources`, as of `today`; an error if records cannot be made there (no
+/// care unit at any source system).
+pub fn population(
+    seed: u64,
+    today: NaiveDate,
+    sources: &[SourceConfig],
+) -> anyhow::Result<Population> {
+    let pop = Population {
         seed,
         today,
         sites: sites(sources),
-    }
+    };
+    pop.check().map_err(anyhow::Error::msg)?;
+    Ok(pop)
 }
 
 /// The patient ids of the first `n` patients (Tolvan first).
@@ -146,13 +153,13 @@ pub async fn seed_sources(
 }
 
 /// The demo's population over its source systems, as of today.
-pub fn demo_population(sources: &[SourceConfig]) -> Population {
+pub fn demo_population(sources: &[SourceConfig]) -> anyhow::Result<Population> {
     population(DEFAULT_SEED, chrono::Local::now().date_naive(), sources)
 }
 
 /// Ids of the first `n` demo patients.
-pub fn demo_patients(n: usize) -> Vec<String> {
-    patient_ids(&demo_population(&demo::all_sources()), n)
+pub fn demo_patients(n: usize) -> anyhow::Result<Vec<String>> {
+    Ok(patient_ids(&demo_population(&demo::all_sources())?, n))
 }
 
 /// The population of a data directory: read from `population.json` (seed, reference day, size)
@@ -186,7 +193,10 @@ pub fn fixed_population(
             s
         }
     };
-    Ok((population(saved.seed, saved.today, sources), saved.patients))
+    Ok((
+        population(saved.seed, saved.today, sources)?,
+        saved.patients,
+    ))
 }
 
 /// Writes every record of patients `0..n` as JSON lines (contract, version, item), in a fixed

@@ -221,7 +221,8 @@ async fn care_documentation_3_pages_with_has_more() {
             .iter()
             .map(|n| n.system.cfg.clone())
             .collect::<Vec<_>>(),
-    );
+    )
+    .expect("the sources have care units");
     let mut sink = npo_seed::check::Collect::<GetCareDocumentationV3>::default();
     let _ = pop.emit(0, &mut sink);
     let template: CareDocumentation = sink

@@ -98,7 +98,7 @@ impl<'a> Ctx<'a> {
             sites
                 .iter()
                 .find(|s| !s.units.is_empty())
-                .expect("at least one site with units")
+                .expect("Population::check: at least one site with units")
         } else {
             matching[self.rng.below(matching.len())]
         };

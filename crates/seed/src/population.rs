@@ -25,6 +25,16 @@ pub struct Population {
 }
 
 impl Population {
+    /// Whether records can be generated: at least one site must have a care unit (every
+    /// record is made at one).
+    pub fn check(&self) -> Result<(), &'static str> {
+        if self.sites.iter().any(|s| !s.units.is_empty()) {
+            Ok(())
+        } else {
+            Err("no source system has a care unit to record at")
+        }
+    }
+
     /// Patient number `index` and their conditions (rows of `data/conditions.tsv`: icd10, name,
     /// chronic, atc, labs, min_age, max_age, sex, weight).
     /// Patient 0 is always Tolvan Tolvansson (191212121212), the national test person.
@@ -154,6 +164,16 @@ mod tests {
         assert_eq!(youngest, 0, "newborns");
         assert!((95..=100).contains(&oldest), "up to 100 ({oldest})");
         assert_eq!(pop.patient(0).0.id, "191212121212");
+    }
+
+    #[test]
+    fn sites_without_units_are_refused_before_anything_is_generated() {
+        let mut pop = example();
+        assert!(pop.check().is_ok());
+        for s in &mut pop.sites {
+            s.units.clear();
+        }
+        assert!(pop.check().is_err());
     }
 
     #[test]
