@@ -53,6 +53,11 @@ fn page_with(web: &Web, s: &Session, status: StatusCode, title: &str, body: Mark
     (status, page(web, s, title, body)).into_response()
 }
 
+/// A page that only says what went wrong.
+fn error_page(web: &Web, s: &Session, status: StatusCode, title: &str, text: &str) -> Response {
+    page_with(web, s, status, title, notice("error", text))
+}
+
 fn see_other(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
@@ -63,15 +68,12 @@ fn csrf_ok(s: &Session, token: &str) -> bool {
 }
 
 fn forbidden_form(web: &Web, s: &Session) -> Response {
-    page_with(
+    error_page(
         web,
         s,
         StatusCode::FORBIDDEN,
         "Formuläret gick inte att skicka",
-        notice(
-            "error",
-            "Formuläret var för gammalt eller kom inte från den här sidan. Ladda om sidan och försök igen.",
-        ),
+        "Formuläret var för gammalt eller kom inte från den här sidan. Ladda om sidan och försök igen.",
     )
 }
 
@@ -240,15 +242,12 @@ pub async fn login(
         return forbidden_form(&web, &s);
     }
     let Some(hsa) = peer.hsa_id.clone() else {
-        return page_with(
+        return error_page(
             &web,
             &s,
             StatusCode::UNAUTHORIZED,
             "Logga in",
-            notice(
-                "error",
-                "Inget e-tjänstekort hittades. Sätt i kortet och ladda om sidan.",
-            ),
+            "Inget e-tjänstekort hittades. Sätt i kortet och ladda om sidan.",
         );
     };
     log_in(&web, &id, &s, &hsa, false).await
@@ -260,43 +259,34 @@ async fn log_in(web: &Web, id: &SessionId, s: &Session, hsa: &str, demo: bool) -
         Ok(p) => p,
         Err(e) => {
             tracing::error!(error = %e, "directory unavailable at login");
-            return page_with(
+            return error_page(
                 web,
                 s,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Inloggningen misslyckades",
-                notice(
-                    "error",
-                    "HSA-katalogen kan inte nås just nu. Försök igen om en stund.",
-                ),
+                "HSA-katalogen kan inte nås just nu. Försök igen om en stund.",
             );
         }
     };
     let Some(person) = person else {
-        return page_with(
+        return error_page(
             web,
             s,
             StatusCode::FORBIDDEN,
             "Inloggningen nekades",
-            notice(
-                "error",
-                "Du finns inte i HSA-katalogen och kan inte logga in.",
-            ),
+            "Du finns inte i HSA-katalogen och kan inte logga in.",
         );
     };
     let assignments = match web.directory.assignments_of(hsa).await {
         Ok(a) => a,
         Err(e) => {
             tracing::error!(error = %e, "directory unavailable at login");
-            return page_with(
+            return error_page(
                 web,
                 s,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Inloggningen misslyckades",
-                notice(
-                    "error",
-                    "HSA-katalogen kan inte nås just nu. Försök igen om en stund.",
-                ),
+                "HSA-katalogen kan inte nås just nu. Försök igen om en stund.",
             );
         }
     };
@@ -305,15 +295,12 @@ async fn log_in(web: &Web, id: &SessionId, s: &Session, hsa: &str, demo: bool) -
         .filter(|a| a.purpose == PURPOSE_CARE)
         .collect();
     if care.is_empty() {
-        return page_with(
+        return error_page(
             web,
             s,
             StatusCode::FORBIDDEN,
             "Inloggningen nekades",
-            notice(
-                "error",
-                "Du har inget medarbetaruppdrag med syftet Vård och behandling. Kontakta din behörighetsadministratör.",
-            ),
+            "Du har inget medarbetaruppdrag med syftet Vård och behandling. Kontakta din behörighetsadministratör.",
         );
     }
     // A new session id at login (against session fixation); a context launch survives it.
@@ -347,12 +334,12 @@ pub async fn demo_page(State(web): WebState, Extension(id): Extension<SessionId>
     let dir = match web.directory.load().await {
         Ok(d) => d,
         Err(_) => {
-            return page_with(
+            return error_page(
                 &web,
                 &s,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Demoanvändare",
-                notice("error", "HSA-katalogen kan inte nås just nu."),
+                "HSA-katalogen kan inte nås just nu.",
             );
         }
     };
@@ -447,39 +434,33 @@ pub async fn choose_assignment(
         return see_other("/logga-in");
     };
     if !s.assignments.iter().any(|a| a.hsa_id == f.assignment) {
-        return page_with(
+        return error_page(
             &web,
             &s,
             StatusCode::FORBIDDEN,
             "Välj medarbetaruppdrag",
-            notice(
-                "error",
-                "Uppdraget är inte ditt eller gäller inte vård och behandling.",
-            ),
+            "Uppdraget är inte ditt eller gäller inte vård och behandling.",
         );
     }
     let actor = match web.directory.actor(person, &f.assignment).await {
         Ok(Some(a)) if a.assignment.purpose == PURPOSE_CARE => a,
         Ok(_) => {
-            return page_with(
+            return error_page(
                 &web,
                 &s,
                 StatusCode::FORBIDDEN,
                 "Välj medarbetaruppdrag",
-                notice("error", "Uppdraget finns inte längre i HSA-katalogen."),
+                "Uppdraget finns inte längre i HSA-katalogen.",
             );
         }
         Err(e) => {
             tracing::error!(error = %e, "directory unavailable");
-            return page_with(
+            return error_page(
                 &web,
                 &s,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Välj medarbetaruppdrag",
-                notice(
-                    "error",
-                    "HSA-katalogen kan inte nås just nu. Försök igen om en stund.",
-                ),
+                "HSA-katalogen kan inte nås just nu. Försök igen om en stund.",
             );
         }
     };
@@ -623,25 +604,22 @@ pub async fn context_launch(
                     "Länken från journalsystemet har redan använts. Öppna patientöversikten igen från journalsystemet."
                 }
             };
-            return page_with(
+            return error_page(
                 &web,
                 &s,
                 StatusCode::BAD_REQUEST,
                 "Länken kan inte användas",
-                notice("error", text),
+                text,
             );
         }
     };
     match &s.person {
-        Some((person, _)) if *person != launch.user => page_with(
+        Some((person, _)) if *person != launch.user => error_page(
             &web,
             &s,
             StatusCode::FORBIDDEN,
             "Länken kan inte användas",
-            notice(
-                "error",
-                "Länken gäller en annan användare än den som är inloggad.",
-            ),
+            "Länken gäller en annan användare än den som är inloggad.",
         ),
         Some(_) => {
             let has_actor = s.actor.is_some();
@@ -718,13 +696,7 @@ pub async fn overview(
         return consent_page(&web, &s, None);
     }
     if let Err(e) = filter.period() {
-        return page_with(
-            &web,
-            &s,
-            StatusCode::BAD_REQUEST,
-            "Översikt",
-            notice("error", e),
-        );
+        return error_page(&web, &s, StatusCode::BAD_REQUEST, "Översikt", e);
     }
     let care_givers = care_giver_choices(&web);
     let qs = filter.query_string();
@@ -798,15 +770,12 @@ pub async fn attest_relation(
         Ok(_) => see_other("/oversikt"),
         Err(e) => {
             tracing::error!(error = %e, "relation could not be registered");
-            page_with(
+            error_page(
                 &web,
                 &s,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Patientrelation",
-                notice(
-                    "error",
-                    "Patientrelationen kunde inte registreras. Försök igen.",
-                ),
+                "Patientrelationen kunde inte registreras. Försök igen.",
             )
         }
     }
@@ -1446,12 +1415,12 @@ pub async fn revoke_block(
         Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "blocks unavailable");
-            return page_with(
+            return error_page(
                 &web,
                 &s,
                 StatusCode::SERVICE_UNAVAILABLE,
                 "Spärrad information",
-                notice("error", "Spärrtjänsten kan inte nås just nu. Försök igen."),
+                "Spärrtjänsten kan inte nås just nu. Försök igen.",
             );
         }
     };
@@ -1471,12 +1440,12 @@ pub async fn revoke_block(
             Ok(_) => revoked += 1,
             Err(e) => {
                 tracing::error!(error = %e, "temporary revoke failed");
-                return page_with(
+                return error_page(
                     &web,
                     &s,
                     StatusCode::SERVICE_UNAVAILABLE,
                     "Spärrad information",
-                    notice("error", "Spärren kunde inte hävas. Försök igen."),
+                    "Spärren kunde inte hävas. Försök igen.",
                 );
             }
         }
