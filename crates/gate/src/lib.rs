@@ -24,8 +24,8 @@ use npo_riv::common::{DatePeriod, PersonId, Query};
 use npo_riv::headers::{HEADERS_NS, ProcessingStatus, ProcessingStatusRecord, StatusCode};
 use npo_router::{CallError, VpClient};
 use npo_security::access_log::{AccessLog, Activity, NewEntry, Resource};
-use npo_security::blocks::{Block, BlockStore};
-use npo_security::consent::{ConsentKind, ConsentStore};
+use npo_security::blocks::{Block, BlockStore, RevokeFor, RevokeReason};
+use npo_security::consent::{ConsentKind, ConsentStore, NewConsent};
 use npo_security::relation::RelationStore;
 use npo_security::{Actor, PURPOSE_CARE, RecordFacts, Scope};
 use serde::{Deserialize, Serialize};
@@ -96,6 +96,8 @@ pub enum Refusal {
     LogUnavailable,
     #[error("the patient id must be 12 digits")]
     InvalidPatient,
+    #[error("a registration could not be saved: {0}")]
+    NotSaved(&'static str),
 }
 
 impl Refusal {
@@ -117,6 +119,9 @@ impl Refusal {
                 "Åtkomstloggen kan inte skrivas just nu. Av säkerhetsskäl visas ingen information. Försök igen om en stund."
             }
             Refusal::InvalidPatient => "Personnumret ska ha tolv siffror.",
+            Refusal::NotSaved(_) => {
+                "Registreringen kunde inte sparas just nu. Ingenting har ändrats. Försök igen om en stund."
+            }
         }
     }
 }
@@ -177,6 +182,88 @@ impl Gate {
     pub async fn check(&self, actor: &Actor, patient: &str) -> Result<Basis, Refusal> {
         let checked = self.preconditions(actor, patient, &[]).await?;
         Ok(checked.basis)
+    }
+
+    /// The actor attests a patient relation until `valid_to` (`YYYYMMDDhhmmss`). Only for a
+    /// patient the actor may see at all: rights and available patient are checked first.
+    pub async fn attest_relation(
+        &self,
+        actor: &Actor,
+        patient: &str,
+        valid_to: &str,
+    ) -> Result<(), Refusal> {
+        match self.preconditions(actor, patient, &[]).await {
+            Ok(_) | Err(Refusal::NoRelation) => {}
+            Err(r) => return Err(r),
+        }
+        self.relations
+            .register(patient, actor, valid_to)
+            .await
+            .map(|_| ())
+            .map_err(|e| not_saved("patientrelation", &e))
+    }
+
+    /// Registers the patient's consent, given to the actor (unit or person). Every
+    /// precondition but consent itself (rights, available patient, relation) must hold.
+    pub async fn register_consent(
+        &self,
+        actor: &Actor,
+        consent: &NewConsent,
+    ) -> Result<(), Refusal> {
+        self.preconditions(actor, &consent.patient_id, &[]).await?;
+        self.consents
+            .register(consent, actor)
+            .await
+            .map(|_| ())
+            .map_err(|e| not_saved("samtycke", &e))
+    }
+
+    /// Opens emergency access (with its reason) for `hours`; the same preconditions as consent.
+    pub async fn register_emergency(
+        &self,
+        actor: &Actor,
+        patient: &str,
+        reason: &str,
+        hours: i64,
+    ) -> Result<(), Refusal> {
+        self.preconditions(actor, patient, &[]).await?;
+        self.consents
+            .register_emergency(patient, actor, reason, hours)
+            .await
+            .map(|_| ())
+            .map_err(|e| not_saved("nödöppning", &e))
+    }
+
+    /// Lifts, for the actor alone and until `valid_until`, every block of the patient that
+    /// hides records from them (patient's consent or emergency); returns how many. The same
+    /// preconditions as consent. What is then shown is logged as `Hävd spärr`.
+    pub async fn revoke_blocks_temporarily(
+        &self,
+        actor: &Actor,
+        patient: &str,
+        reason: RevokeReason,
+        valid_until: &str,
+    ) -> Result<usize, Refusal> {
+        let checked = self.preconditions(actor, patient, &[]).await?;
+        let mut revoked = 0;
+        for b in checked
+            .blocks
+            .iter()
+            .filter(|b| b.applies_to(actor, &checked.now))
+        {
+            self.blocks
+                .revoke_temporarily(
+                    &b.id,
+                    RevokeFor::Employee(actor.person_hsa_id.clone()),
+                    reason,
+                    valid_until,
+                    &actor.person_hsa_id,
+                )
+                .await
+                .map_err(|e| not_saved("hävning av spärr", &e))?;
+            revoked += 1;
+        }
+        Ok(revoked)
     }
 
     /// Steps 1–4, in the law's order; everything known before anything is fetched.
@@ -496,6 +583,11 @@ fn call_error_kind(e: &CallError) -> String {
         CallError::Fault(f) => format!("SOAP fault {}", f.code),
         CallError::Malformed(_) => "malformed response".into(),
     }
+}
+
+fn not_saved(what: &'static str, e: &dyn std::fmt::Display) -> Refusal {
+    tracing::error!(registration = what, error = %e, "a registration could not be saved");
+    Refusal::NotSaved(what)
 }
 
 fn unavailable(what: &'static str, e: &dyn std::fmt::Display) -> Refusal {

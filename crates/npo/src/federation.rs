@@ -542,10 +542,7 @@ async fn start_web(
     let app = npo_web::Web::new(
         cfg,
         std::sync::Arc::new(gate),
-        npo_security::directory::DirectoryStore::new(db.clone()),
-        npo_security::relation::RelationStore::new(db.clone()),
-        npo_security::consent::ConsentStore::new(db.clone()),
-        npo_security::blocks::BlockStore::new(db),
+        npo_security::directory::DirectoryStore::new(db),
     );
     let c = pki.issue("web", &CertSpec::system(demo::CONSUMER_HSA_ID, "npo webb"))?;
     let identity = npo_pki::TlsIdentity::from_pem_files(&c.cert_path, &c.key_path)?;

@@ -480,3 +480,74 @@ async fn the_patients_access_log_is_served_through_the_platform() {
     assert_eq!(resp.access_logs().count(), 0);
     s.t.shutdown().await;
 }
+
+/// Registrations go through the gate too: nothing is recorded for a patient the actor may not
+/// see (not available), consent needs a relation first, and a revoke lifts the blocks that hide
+/// records from the actor.
+#[tokio::test]
+async fn registrations_are_checked_by_the_gate_before_anything_is_saved() {
+    let s = setup().await;
+    let a = physician();
+    let unavailable = s.t.fed.info.patients[4].clone();
+    let consent = |patient: &str| NewConsent {
+        patient_id: patient.into(),
+        scope: ConsentScope::CareUnit,
+        valid_from: ts(-1),
+        valid_to: ts(24),
+        represented_by: None,
+    };
+    assert_eq!(
+        s.gate.attest_relation(&a, &unavailable, &ts(8)).await,
+        Err(Refusal::NotAvailablePatient)
+    );
+    assert_eq!(
+        s.gate.register_consent(&a, &consent(&unavailable)).await,
+        Err(Refusal::NotAvailablePatient)
+    );
+    let consents = ConsentStore::new(s.db.clone());
+    assert!(
+        consents.history(&unavailable).await.unwrap().is_empty(),
+        "nothing saved"
+    );
+
+    // Consent needs the relation first; then both are saved.
+    assert_eq!(
+        s.gate.register_consent(&a, &consent(TOLVAN)).await,
+        Err(Refusal::NoRelation)
+    );
+    s.gate.attest_relation(&a, TOLVAN, &ts(8)).await.unwrap();
+    s.gate.register_consent(&a, &consent(TOLVAN)).await.unwrap();
+    assert_eq!(consents.history(TOLVAN).await.unwrap().len(), 1);
+
+    // An outer block at the municipality hides its records until Anna lifts it for herself.
+    BlockStore::new(s.db.clone())
+        .register(
+            &NewBlock {
+                patient_id: TOLVAN.into(),
+                kind: BlockKind::Outer,
+                care_giver_hsa_id: KOMMUN.into(),
+                care_unit_hsa_id: None,
+                period: None,
+                excluded_types: vec![],
+            },
+            "SE2120003140-P009",
+        )
+        .await
+        .unwrap();
+    assert!(
+        s.gate
+            .read(&a, &read(TOLVAN))
+            .await
+            .unwrap()
+            .blocked_information_exists
+    );
+    let lifted = s
+        .gate
+        .revoke_blocks_temporarily(&a, TOLVAN, RevokeReason::PatientConsent, &ts(2))
+        .await
+        .unwrap();
+    assert_eq!(lifted, 1);
+    let answer = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
+    assert!(!answer.blocked_information_exists);
+    s.t.shutdown().await;
+}

@@ -12,7 +12,7 @@ use npo_gate::{Basis, InformationType, ReadAnswer, ReadRequest, Record, Refusal}
 use npo_pki::PeerIdentity;
 use npo_riv::common::DatePeriod;
 use npo_riv::headers::StatusCode as SourceStatus;
-use npo_security::blocks::{RevokeFor, RevokeReason};
+use npo_security::blocks::RevokeReason;
 use npo_security::consent::{ConsentScope, NewConsent};
 use npo_security::{Actor, PURPOSE_CARE};
 use ring::hmac;
@@ -100,49 +100,40 @@ fn in_hours(h: i64) -> String {
     npo_riv::time::shifted(&now_ts(), chrono::Duration::hours(h)).unwrap_or_default()
 }
 
-/// The PDL preconditions before anything is registered for a patient: the actor has rights
-/// and the patient is available (and, unless `relation_optional`, a relation is attested).
-/// `Some(page)` when they do not hold.
-async fn preconditions(
-    web: &Web,
-    s: &Session,
-    actor: &Actor,
-    patient: &str,
-    relation_optional: bool,
-) -> Option<Response> {
-    match web.gate.check(actor, patient).await {
-        Ok(_) => None,
-        Err(Refusal::NoRelation) if relation_optional => None,
-        Err(Refusal::NoRelation) => Some(see_other("/oversikt")),
-        Err(r) => Some(refusal_page(web, s, &r)),
+/// Where a registration through the gate leads: back to the overview, to the relation form if
+/// that is what is missing, or to the refusal.
+fn registered<T>(web: &Web, s: &Session, result: Result<T, Refusal>) -> Response {
+    match result {
+        Ok(_) | Err(Refusal::NoRelation) => see_other("/oversikt"),
+        Err(r) => refusal_page(web, s, &r),
     }
 }
 
-/// What every form about the selected patient checks first: the CSRF token, a chosen
-/// assignment and patient, and the PDL preconditions (see [`preconditions`]).
-async fn checked_patient_form(
+/// What every form about the selected patient checks first: the CSRF token and a chosen
+/// assignment and patient. (The PDL preconditions are the gate's.)
+fn checked_patient_form(
     web: &Web,
     id: &SessionId,
     csrf: &str,
-    relation_optional: bool,
-) -> Result<(Session, Actor, String), Response> {
+) -> Result<(Session, Actor, String), Box<Response>> {
     let s = session(web, id);
     if !csrf_ok(&s, csrf) {
-        return Err(forbidden_form(web, &s));
+        return Err(Box::new(forbidden_form(web, &s)));
     }
-    let (actor, patient) = match working(&s) {
-        Ok((a, p)) => (a.clone(), p.to_owned()),
-        Err(to) => return Err(see_other(to)),
-    };
-    if let Some(refused) = preconditions(web, &s, &actor, &patient, relation_optional).await {
-        return Err(refused);
+    match working(&s) {
+        Ok((a, p)) => {
+            let (a, p) = (a.clone(), p.to_owned());
+            Ok((s, a, p))
+        }
+        Err(to) => Err(Box::new(see_other(to))),
     }
-    Ok((s, actor, patient))
 }
 
 fn refusal_page(web: &Web, s: &Session, r: &Refusal) -> Response {
     let status = match r {
-        Refusal::CheckUnavailable(_) | Refusal::LogUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Refusal::CheckUnavailable(_) | Refusal::LogUnavailable | Refusal::NotSaved(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         Refusal::InvalidPatient => StatusCode::BAD_REQUEST,
         _ => StatusCode::FORBIDDEN,
     };
@@ -752,9 +743,9 @@ pub async fn attest_relation(
     Extension(id): Extension<SessionId>,
     Form(f): Form<RelationForm>,
 ) -> Response {
-    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf, true).await {
+    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (actor, patient) = (&actor, patient.as_str());
     let days = if [1, 7, 30].contains(&f.days) {
@@ -762,23 +753,13 @@ pub async fn attest_relation(
     } else {
         1
     };
-    match web
-        .relations
-        .register(patient, actor, &in_hours(days * 24))
-        .await
-    {
-        Ok(_) => see_other("/oversikt"),
-        Err(e) => {
-            tracing::error!(error = %e, "relation could not be registered");
-            error_page(
-                &web,
-                &s,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Patientrelation",
-                "Patientrelationen kunde inte registreras. Försök igen.",
-            )
-        }
-    }
+    registered(
+        &web,
+        &s,
+        web.gate
+            .attest_relation(actor, patient, &in_hours(days * 24))
+            .await,
+    )
 }
 
 fn consent_page(web: &Web, s: &Session, error: Option<&str>) -> Response {
@@ -840,9 +821,9 @@ pub async fn register_consent(
     Extension(id): Extension<SessionId>,
     Form(f): Form<ConsentForm>,
 ) -> Response {
-    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf, false).await {
+    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (actor, patient) = (&actor, patient.as_str());
     let scope = if f.scope == "person" {
@@ -862,17 +843,7 @@ pub async fn register_consent(
         valid_to: in_hours(days * 24),
         represented_by: None,
     };
-    match web.consents.register(&c, actor).await {
-        Ok(_) => see_other("/oversikt"),
-        Err(e) => {
-            tracing::error!(error = %e, "consent could not be registered");
-            consent_page(
-                &web,
-                &s,
-                Some("Samtycket kunde inte registreras. Försök igen."),
-            )
-        }
-    }
+    registered(&web, &s, web.gate.register_consent(actor, &c).await)
 }
 
 #[derive(Deserialize)]
@@ -890,9 +861,9 @@ pub async fn emergency_access(
     Extension(id): Extension<SessionId>,
     Form(f): Form<EmergencyForm>,
 ) -> Response {
-    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf, false).await {
+    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (actor, patient) = (&actor, patient.as_str());
     if f.reason.trim().is_empty() {
@@ -904,21 +875,13 @@ pub async fn emergency_access(
         2
     };
     let reason: String = f.reason.chars().take(500).collect();
-    match web
-        .consents
-        .register_emergency(patient, actor, &reason, hours)
-        .await
-    {
-        Ok(_) => see_other("/oversikt"),
-        Err(e) => {
-            tracing::error!(error = %e, "emergency access could not be registered");
-            consent_page(
-                &web,
-                &s,
-                Some("Nödöppningen kunde inte registreras. Försök igen."),
-            )
-        }
-    }
+    registered(
+        &web,
+        &s,
+        web.gate
+            .register_emergency(actor, patient, &reason, hours)
+            .await,
+    )
 }
 
 pub async fn without_consent(
@@ -1400,9 +1363,9 @@ pub async fn revoke_block(
     Extension(id): Extension<SessionId>,
     Form(f): Form<RevokeForm>,
 ) -> Response {
-    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf, false).await {
+    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf) {
         Ok(w) => w,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let (actor, patient) = (&actor, patient.as_str());
     let reason = if f.reason == "nod" {
@@ -1410,46 +1373,14 @@ pub async fn revoke_block(
     } else {
         RevokeReason::PatientConsent
     };
-    let now = now_ts();
-    let blocks = match web.blocks.active_for_patient(patient).await {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::error!(error = %e, "blocks unavailable");
-            return error_page(
-                &web,
-                &s,
-                StatusCode::SERVICE_UNAVAILABLE,
-                "Spärrad information",
-                "Spärrtjänsten kan inte nås just nu. Försök igen.",
-            );
-        }
+    let revoked = match web
+        .gate
+        .revoke_blocks_temporarily(actor, patient, reason, &in_hours(12))
+        .await
+    {
+        Ok(n) => n,
+        Err(r) => return registered::<()>(&web, &s, Err(r)),
     };
-    let mut revoked = 0;
-    for b in blocks.iter().filter(|b| b.applies_to(actor, &now)) {
-        match web
-            .blocks
-            .revoke_temporarily(
-                &b.id,
-                RevokeFor::Employee(actor.person_hsa_id.clone()),
-                reason,
-                &in_hours(12),
-                &actor.person_hsa_id,
-            )
-            .await
-        {
-            Ok(_) => revoked += 1,
-            Err(e) => {
-                tracing::error!(error = %e, "temporary revoke failed");
-                return error_page(
-                    &web,
-                    &s,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Spärrad information",
-                    "Spärren kunde inte hävas. Försök igen.",
-                );
-            }
-        }
-    }
     tracing::info!(revoked, "blocks revoked temporarily");
     let mut resp = see_other("/oversikt");
     resp.headers_mut()

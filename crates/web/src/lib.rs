@@ -25,10 +25,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use npo_gate::Gate;
-use npo_security::blocks::BlockStore;
-use npo_security::consent::ConsentStore;
 use npo_security::directory::DirectoryStore;
-use npo_security::relation::RelationStore;
 use session::{COOKIE, Sessions};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -60,9 +57,6 @@ pub struct Web {
     pub(crate) cfg: WebConfig,
     pub(crate) gate: Arc<Gate>,
     pub(crate) directory: DirectoryStore,
-    pub(crate) relations: RelationStore,
-    pub(crate) consents: ConsentStore,
-    pub(crate) blocks: BlockStore,
     pub(crate) sessions: Sessions,
     pub(crate) launch: launch::LaunchKey,
     /// Launch tokens already used, with their expiry: each link opens once.
@@ -70,14 +64,7 @@ pub struct Web {
 }
 
 impl Web {
-    pub fn new(
-        cfg: WebConfig,
-        gate: Arc<Gate>,
-        directory: DirectoryStore,
-        relations: RelationStore,
-        consents: ConsentStore,
-        blocks: BlockStore,
-    ) -> Arc<Web> {
+    pub fn new(cfg: WebConfig, gate: Arc<Gate>, directory: DirectoryStore) -> Arc<Web> {
         let launch =
             launch::LaunchKey::new(&cfg.launch_key).expect("a 32-byte key is always valid");
         Arc::new(Web {
@@ -85,9 +72,6 @@ impl Web {
             cfg,
             gate,
             directory,
-            relations,
-            consents,
-            blocks,
             launch,
             used_launches: std::sync::Mutex::new(HashMap::new()),
         })
