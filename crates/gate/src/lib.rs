@@ -522,6 +522,9 @@ impl Gate {
                 .any(|r| r.logical_address == la && r.status == StatusCode::DataFromSource)
         };
         more.retain(|m| answered(&m.logical_address));
+        if more.is_empty() {
+            return Ok((records, status));
+        }
         let mut seen: HashSet<(String, String)> = records
             .iter()
             .map(|r| {

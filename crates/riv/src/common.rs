@@ -661,6 +661,12 @@ impl Query {
     /// True if an item matches the filters a source system applies (patient, care units,
     /// source system, care contacts, and the period on `time`).
     pub fn matches(&self, meta: &ItemMeta<'_>, time: &str) -> bool {
+        self.matches_all_but_period(meta) && self.period.as_ref().is_none_or(|p| p.contains(time))
+    }
+
+    /// The filters but the period: for contracts whose period rule is not a single time
+    /// (overlaps).
+    pub fn matches_all_but_period(&self, meta: &ItemMeta<'_>) -> bool {
         meta.patient_id.id == self.patient_id.id
             && (self.care_unit_ids.is_empty()
                 || meta
@@ -674,7 +680,6 @@ impl Query {
                 || meta
                     .care_contact_id
                     .is_some_and(|c| self.care_contact_ids.iter().any(|x| x == c)))
-            && self.period.as_ref().is_none_or(|p| p.contains(time))
     }
 }
 

@@ -773,10 +773,8 @@ impl Contract for GetAlertInformationV2 {
 
     /// Alerts match a period they overlap (validity start to obsolete time or validity end).
     fn matches(req: &Query, item: &AlertInformation) -> bool {
-        let mut without_period = req.clone();
-        let period = without_period.period.take();
-        without_period.matches(&item.header.meta(), Self::filter_time(item))
-            && period.as_ref().is_none_or(|p| overlaps(item, p))
+        req.matches_all_but_period(&item.header.meta())
+            && req.period.as_ref().is_none_or(|p| overlaps(item, p))
     }
 
     fn filter_time(item: &AlertInformation) -> &str {

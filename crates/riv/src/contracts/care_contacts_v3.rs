@@ -94,13 +94,8 @@ impl GetCareContactsRequest {
     /// dates spanned by authorTime, start and end overlap the requested dates.
     pub fn matches(&self, item: &CareContact) -> bool {
         let meta = GetCareContactsV3::meta(item);
-        let time = match &self.query.period {
-            Some(p) if !overlaps(item, p) => return false,
-            // Inside the period by construction: the other filters decide.
-            Some(p) => p.start.as_str(),
-            None => GetCareContactsV3::filter_time(item),
-        };
-        self.query.matches(&meta, time)
+        self.query.matches_all_but_period(&meta)
+            && self.query.period.as_ref().is_none_or(|p| overlaps(item, p))
             && (self.care_giver_ids.is_empty()
                 || meta
                     .care_giver
