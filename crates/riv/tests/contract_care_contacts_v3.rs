@@ -326,12 +326,36 @@ fn request_filters() {
     if let Some(t) = open.body.time_period.as_mut() {
         t.end = None;
     }
+    let status = |code: &str| {
+        Some(Cv {
+            code: Some(code.into()),
+            code_system: Some(SNOMED_CT_SE.into()),
+            ..Cv::default()
+        })
+    };
+    open.body.status = status("53651000052107");
+    open.header.nullified = None;
     r.query.period = Some(DatePeriod {
         start: "20250101".into(),
         end: "20250131".into(),
     });
     assert!(r.matches(&open));
     assert!(!r.matches(&c));
+    // A cancelled, aborted, finished or nullified contact without an end is not ongoing: it
+    // does not appear in later periods.
+    for code in [
+        "53641000052109",
+        "53661000052105",
+        "53671000052101",
+        "53691000052102",
+    ] {
+        let mut ended = open.clone();
+        ended.body.status = status(code);
+        assert!(!r.matches(&ended), "status {code}");
+    }
+    let mut nullified = open.clone();
+    nullified.header.nullified = Some(true);
+    assert!(!r.matches(&nullified));
     // Care contact ids match documentId.
     r.query.period = None;
     r.query.care_contact_ids = vec!["VK-2019-0001".into()];

@@ -480,6 +480,13 @@ fn view_and_meta() {
     assert!(v.attention);
     assert_eq!(v.time, "20240311083000");
     assert!(v.fields.contains(&("Svarsstatus", "Slutsvar".to_owned())));
+    // The sampling time is shown as a time, not as the raw timestamp.
+    assert!(
+        v.fields
+            .contains(&("Provtagning", "2024-03-11 08:30".to_owned())),
+        "{:?}",
+        v.fields
+    );
     assert!(v.fields.contains(&(
         "Resultat",
         "P-Kreatinin 112 µmol/L ↑ (ref 45–90)".to_owned()

@@ -58,6 +58,14 @@ pub const STATUS_CODES: &[(&str, &str)] = &[
     ("53701000052102", "Patient på väntelista"),
 ];
 
+/// Statuses of a contact that does not go on (Inställd, Avbruten, Avslutad, Makulerad).
+const ENDED_STATUS_CODES: &[&str] = &[
+    "53641000052109",
+    "53661000052105",
+    "53671000052101",
+    "53691000052102",
+];
+
 const SPELLING: QuerySpelling = QuerySpelling {
     care_unit: "careUnitHSAId",
     time_period: "datePeriod",
@@ -109,10 +117,22 @@ fn overlaps(item: &CareContact, p: &DatePeriod) -> bool {
         t.get(..8).unwrap_or(t)
     }
     let author = day(&item.header.accountable.author_time);
+    // A cancelled, aborted, finished or nullified contact without an end is not open: it
+    // ended where it started.
+    let ended = item.header.nullified == Some(true)
+        || item
+            .body
+            .status
+            .as_ref()
+            .and_then(|s| s.code.as_deref())
+            .is_some_and(|c| ENDED_STATUS_CODES.contains(&c));
     let (first, last) = match &item.body.time_period {
         Some(tp) => (
             day(&tp.start).min(author),
-            tp.end.as_deref().map(|e| day(e).max(author)),
+            tp.end
+                .as_deref()
+                .map(|e| day(e).max(author))
+                .or_else(|| ended.then(|| day(&tp.start).max(author))),
         ),
         None => (author, Some(author)),
     };

@@ -922,7 +922,7 @@ impl Contract for GetLaboratoryOrderOutcomeV4 {
             .map(|s| &s.timestamp)
             .max()
         {
-            fields.push(("Provtagning", s.clone()));
+            fields.push(("Provtagning", crate::common::display_time(s)));
         }
         for a in &analyses {
             fields.push(("Resultat", a.summary()));
