@@ -371,6 +371,16 @@ impl DirectoryStore {
             }))
     }
 
+    /// A system (function certificate holder) by HSA-id.
+    pub async fn system(&self, hsa_id: &str) -> Result<Option<System>, DirectoryError> {
+        Ok(sqlx::query_as(
+            "SELECT hsa_id, name, care_giver_hsa_id FROM sec_dir_systems WHERE hsa_id = $1",
+        )
+        .bind(hsa_id)
+        .fetch_optional(&self.db.pool)
+        .await?)
+    }
+
     pub async fn care_unit(&self, hsa_id: &str) -> Result<Option<CareUnit>, DirectoryError> {
         Ok(sqlx::query_as(
             "SELECT hsa_id, name, care_giver_hsa_id FROM sec_dir_care_units WHERE hsa_id = $1",

@@ -1,11 +1,11 @@
 //! Thin handlers: read the session, ask the gate or a security service, render a page.
 
 use crate::pages::{self, Chrome, csrf, layout, notice, time};
-use crate::session::{Session, same_secret};
-use crate::{SessionId, Web, ident, session_cookie};
+use crate::session::{PatientContext, PendingLaunch, Session, same_secret};
+use crate::{SessionId, Web, cookie_header, ident, prelogin, session_cookie};
 use axum::Json;
 use axum::extract::{Extension, Form, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use npo_gate::{Basis, InformationType, ReadAnswer, ReadRequest, Record, Refusal};
@@ -27,16 +27,21 @@ const LATEST: usize = 5;
 // ---------------------------------------------------------------------------------------------
 // helpers
 
+/// The request's live session, or (before login) an empty one whose CSRF token is the login
+/// forms' stateless one.
 fn session(web: &Web, id: &SessionId) -> Session {
-    web.sessions.get(&id.0).unwrap_or_default()
+    web.sessions.get(&id.id).unwrap_or_else(|| Session {
+        csrf: id.pre_csrf.clone(),
+        ..Session::default()
+    })
 }
 
-fn chrome<'a>(web: &Web, s: &'a Session) -> Chrome<'a> {
+fn chrome<'a>(web: &Web, s: &'a Session, ctx: Option<&'a PatientContext>) -> Chrome<'a> {
     Chrome {
         user: s.person.as_ref().map(|p| p.1.as_str()),
         assignment: s.actor.as_ref().map(|a| &a.assignment),
         patient: if s.actor.is_some() {
-            s.patient.as_deref()
+            ctx.map(|c| c.patient.as_str())
         } else {
             None
         },
@@ -46,7 +51,23 @@ fn chrome<'a>(web: &Web, s: &'a Session) -> Chrome<'a> {
 }
 
 fn page(web: &Web, s: &Session, title: &str, body: Markup) -> Response {
-    Html(layout(title, &chrome(web, s), body).into_string()).into_response()
+    Html(layout(title, &chrome(web, s, None), body).into_string()).into_response()
+}
+
+/// A page about the patient of a page context (shown in the header).
+fn patient_page_with(
+    web: &Web,
+    s: &Session,
+    ctx: &PatientContext,
+    status: StatusCode,
+    title: &str,
+    body: Markup,
+) -> Response {
+    (
+        status,
+        Html(layout(title, &chrome(web, s, Some(ctx)), body).into_string()),
+    )
+        .into_response()
 }
 
 fn page_with(web: &Web, s: &Session, status: StatusCode, title: &str, body: Markup) -> Response {
@@ -77,19 +98,138 @@ fn forbidden_form(web: &Web, s: &Session) -> Response {
     )
 }
 
-/// The logged-in actor and selected patient, or the page to go to first.
-fn working(s: &Session) -> Result<(&Actor, &str), &'static str> {
-    let Some(actor) = s.actor.as_ref() else {
-        return Err(if s.person.is_some() {
+/// The page's patient handle, in every request about a patient (query or form field `p`).
+#[derive(Deserialize, Default)]
+pub struct PatientRef {
+    #[serde(default)]
+    p: String,
+}
+
+/// What a request about a patient works with: the session, the actor as the directory says
+/// now, and the patient context of the page.
+struct Working {
+    s: Session,
+    actor: Actor,
+    ctx: PatientContext,
+}
+
+/// Why a request about a patient cannot go on.
+enum NotWorking {
+    /// Log in or choose an assignment first.
+    To(&'static str),
+    /// The chosen assignment is gone from the directory (or no longer for care).
+    AssignmentGone,
+    /// The page's patient handle is not one of this session's.
+    UnknownPatient,
+    /// The directory cannot be reached: nothing is shown.
+    DirectoryDown,
+}
+
+impl NotWorking {
+    fn status(&self) -> StatusCode {
+        match self {
+            NotWorking::To(_) => StatusCode::UNAUTHORIZED,
+            NotWorking::AssignmentGone => StatusCode::FORBIDDEN,
+            NotWorking::UnknownPatient => StatusCode::NOT_FOUND,
+            NotWorking::DirectoryDown => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    fn text(&self) -> &'static str {
+        match self {
+            NotWorking::To(_) => "Du är inte inloggad. Logga in igen.",
+            NotWorking::AssignmentGone => ASSIGNMENT_GONE,
+            NotWorking::UnknownPatient => {
+                "Sidan gäller en patient som inte längre är öppen. Välj patienten igen."
+            }
+            NotWorking::DirectoryDown => {
+                "HSA-katalogen kan inte nås just nu. Av säkerhetsskäl visas ingen information. Försök igen om en stund."
+            }
+        }
+    }
+
+    /// As a whole page.
+    fn page(self, web: &Web, s: &Session) -> Response {
+        match self {
+            NotWorking::To(to) => see_other(to),
+            NotWorking::AssignmentGone => see_other("/uppdrag?andrat=1"),
+            NotWorking::UnknownPatient => page_with(
+                web,
+                s,
+                self.status(),
+                "Patienten är inte öppen",
+                html! {
+                    (notice("error", self.text()))
+                    p { a href="/patient" { "Välj patient" } }
+                },
+            ),
+            NotWorking::DirectoryDown => {
+                error_page(web, s, self.status(), "Informationen kan inte visas", self.text())
+            }
+        }
+    }
+
+    /// As an overview part (a fragment the page's script shows as it is).
+    fn part(self, t: InformationType) -> Response {
+        (
+            self.status(),
+            Html(
+                html! { section.part { h2 { (t.name()) } (notice("error", self.text())) } }
+                    .into_string(),
+            ),
+        )
+            .into_response()
+    }
+}
+
+const ASSIGNMENT_GONE: &str = "Ditt medarbetaruppdrag har ändrats eller tagits bort i HSA-katalogen. Välj uppdrag igen.";
+
+/// The chosen assignment as the directory says now: rights removed there reach open sessions
+/// at their next request. A changed assignment replaces the session's; a removed one (or one no
+/// longer for care and treatment) ends the choice and every open patient.
+async fn current_actor(web: &Web, id: &SessionId, s: &Session) -> Result<Actor, NotWorking> {
+    let (Some(actor), Some((person, _))) = (s.actor.as_ref(), s.person.as_ref()) else {
+        return Err(NotWorking::To(if s.person.is_some() {
             "/uppdrag"
         } else {
             "/logga-in"
-        });
+        }));
     };
-    let Some(patient) = s.patient.as_deref() else {
-        return Err("/patient");
+    match web.directory.actor(person, &actor.assignment.hsa_id).await {
+        Ok(Some(now)) if now.assignment.purpose == PURPOSE_CARE => {
+            if now != *actor {
+                tracing::info!("the chosen assignment changed in the directory");
+                let fresh = now.clone();
+                web.sessions.update(&id.id, |s| s.actor = Some(fresh));
+            }
+            Ok(now)
+        }
+        Ok(_) => {
+            tracing::info!("the chosen assignment is gone from the directory");
+            web.sessions.update(&id.id, |s| {
+                s.actor = None;
+                s.patients.clear();
+            });
+            Err(NotWorking::AssignmentGone)
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "directory unavailable: nothing is shown");
+            Err(NotWorking::DirectoryDown)
+        }
+    }
+}
+
+/// The actor (rechecked against the directory) and the patient of the page's handle.
+async fn working(web: &Web, id: &SessionId, handle: &str) -> Result<Working, (Session, NotWorking)> {
+    let s = session(web, id);
+    let actor = match current_actor(web, id, &s).await {
+        Ok(a) => a,
+        Err(e) => return Err((s, e)),
     };
-    Ok((actor, patient))
+    let Some(ctx) = s.context(handle).cloned() else {
+        return Err((s, NotWorking::UnknownPatient));
+    };
+    Ok(Working { s, actor, ctx })
 }
 
 fn now_ts() -> String {
@@ -100,36 +240,43 @@ fn in_hours(h: i64) -> String {
     npo_riv::time::shifted(&now_ts(), chrono::Duration::hours(h)).unwrap_or_default()
 }
 
+/// The end of today, Swedish local time (`YYYYMMDD235959`).
+fn end_of_today() -> String {
+    format!("{}235959", npo_riv::time::today())
+}
+
+/// The overview of a page's patient.
+fn overview_url(handle: &str) -> String {
+    format!("/oversikt?p={handle}")
+}
+
 /// Where a registration through the gate leads: back to the overview, to the relation form if
 /// that is what is missing, or to the refusal.
-fn registered<T>(web: &Web, s: &Session, result: Result<T, Refusal>) -> Response {
+fn registered<T>(web: &Web, w: &Working, result: Result<T, Refusal>) -> Response {
     match result {
-        Ok(_) | Err(Refusal::NoRelation) => see_other("/oversikt"),
-        Err(r) => refusal_page(web, s, &r),
+        Ok(_) | Err(Refusal::NoRelation) => see_other(&overview_url(&w.ctx.handle)),
+        Err(r) => refusal_page(web, &w.s, &w.ctx, &r),
     }
 }
 
-/// What every form about the selected patient checks first: the CSRF token and a chosen
-/// assignment and patient. (The PDL preconditions are the gate's.)
-fn checked_patient_form(
+/// What every form about a page's patient checks first: the CSRF token, the assignment as the
+/// directory says now, and the page's patient. (The PDL preconditions are the gate's.)
+async fn checked_patient_form(
     web: &Web,
     id: &SessionId,
     csrf: &str,
-) -> Result<(Session, Actor, String), Box<Response>> {
+    handle: &str,
+) -> Result<Working, Box<Response>> {
     let s = session(web, id);
     if !csrf_ok(&s, csrf) {
         return Err(Box::new(forbidden_form(web, &s)));
     }
-    match working(&s) {
-        Ok((a, p)) => {
-            let (a, p) = (a.clone(), p.to_owned());
-            Ok((s, a, p))
-        }
-        Err(to) => Err(Box::new(see_other(to))),
-    }
+    working(web, id, handle)
+        .await
+        .map_err(|(s, e)| Box::new(e.page(web, &s)))
 }
 
-fn refusal_page(web: &Web, s: &Session, r: &Refusal) -> Response {
+fn refusal_page(web: &Web, s: &Session, ctx: &PatientContext, r: &Refusal) -> Response {
     let status = match r {
         Refusal::CheckUnavailable(_) | Refusal::LogUnavailable | Refusal::NotSaved(_) => {
             StatusCode::SERVICE_UNAVAILABLE
@@ -137,9 +284,10 @@ fn refusal_page(web: &Web, s: &Session, r: &Refusal) -> Response {
         Refusal::InvalidPatient => StatusCode::BAD_REQUEST,
         _ => StatusCode::FORBIDDEN,
     };
-    page_with(
+    patient_page_with(
         web,
         s,
+        ctx,
         status,
         "Informationen kan inte visas",
         html! {
@@ -184,10 +332,11 @@ pub async fn not_found(State(web): WebState, Extension(id): Extension<SessionId>
 
 pub async fn home(State(web): WebState, Extension(id): Extension<SessionId>) -> Response {
     let s = session(&web, &id);
-    match working(&s) {
-        Ok(_) => see_other("/oversikt"),
-        Err(to) => see_other(to),
-    }
+    see_other(match (&s.person, &s.actor) {
+        (None, _) => "/logga-in",
+        (Some(_), None) => "/uppdrag",
+        (Some(_), Some(_)) => "/patient",
+    })
 }
 
 pub async fn login_page(
@@ -294,26 +443,42 @@ async fn log_in(web: &Web, id: &SessionId, s: &Session, hsa: &str, demo: bool) -
             "Du har inget medarbetaruppdrag med syftet Vård och behandling. Kontakta din behörighetsadministratör.",
         );
     }
-    // A new session id at login (against session fixation); a context launch survives it.
-    let Some(new_id) = web.sessions.rotate(&id.0) else {
-        return see_other("/logga-in");
+    // The session starts here (a new id: nothing before login can fix it). A context launch
+    // waiting for login goes along only for the user it was made for.
+    let Some((new_id, _)) = web
+        .sessions
+        .try_create((person.hsa_id.clone(), person.full_name()))
+    else {
+        return error_page(
+            web,
+            s,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Inloggningen misslyckades",
+            "Tjänsten är hårt belastad just nu. Försök igen om en stund.",
+        );
     };
+    if !id.id.is_empty() {
+        web.sessions.remove(&id.id);
+    }
+    let pending = id
+        .pending
+        .clone()
+        .filter(|p| p.user == person.hsa_id && !web.launch_was_used(&p.link_id));
     web.sessions.update(&new_id, |s| {
-        if s.pending_launch
-            .as_ref()
-            .is_some_and(|(_, user)| *user != person.hsa_id)
-        {
-            s.pending_launch = None;
-        }
-        s.person = Some((person.hsa_id.clone(), person.full_name()));
         s.demo = demo;
         s.assignments = care;
-        s.actor = None;
+        s.pending_launch = pending;
     });
     tracing::info!(user = %person.hsa_id, demo, "logged in");
     let mut resp = see_other("/uppdrag");
-    resp.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&new_id));
+    let h = resp.headers_mut();
+    h.append(header::SET_COOKIE, session_cookie(&new_id));
+    if id.pending.is_some() {
+        h.append(
+            header::SET_COOKIE,
+            cookie_header(prelogin::LAUNCH_COOKIE, "", Some(0)),
+        );
+    }
     resp
 }
 
@@ -377,15 +542,47 @@ pub async fn demo_login(
     log_in(&web, &id, &s, &f.person, true).await
 }
 
+#[derive(Deserialize, Default)]
+pub struct AssignmentQuery {
+    /// Sent back here because the chosen assignment changed.
+    #[serde(default)]
+    andrat: Option<String>,
+}
+
 pub async fn assignment_page(
     State(web): WebState,
     Extension(id): Extension<SessionId>,
+    Query(q): Query<AssignmentQuery>,
 ) -> Response {
-    let s = session(&web, &id);
-    if s.person.is_none() {
+    let mut s = session(&web, &id);
+    let Some((person, _)) = s.person.clone() else {
         return see_other("/logga-in");
+    };
+    // What the directory offers now, not what it offered at login.
+    match web.directory.assignments_of(&person).await {
+        Ok(a) => {
+            let care: Vec<_> = a.into_iter().filter(|a| a.purpose == PURPOSE_CARE).collect();
+            s.assignments = care.clone();
+            web.sessions.update(&id.id, |s| s.assignments = care);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "directory unavailable");
+            return error_page(
+                &web,
+                &s,
+                StatusCode::SERVICE_UNAVAILABLE,
+                "Välj medarbetaruppdrag",
+                "HSA-katalogen kan inte nås just nu. Försök igen om en stund.",
+            );
+        }
     }
     let body = html! {
+        @if q.andrat.is_some() {
+            (notice("warning", ASSIGNMENT_GONE))
+        }
+        @if s.assignments.is_empty() {
+            (notice("error", "Du har inget medarbetaruppdrag med syftet Vård och behandling. Kontakta din behörighetsadministratör."))
+        }
         p { "Välj det medarbetaruppdrag du arbetar i nu. Det avgör vilken information du får se." }
         form method="post" action="/uppdrag" {
             (csrf(&s.csrf))
@@ -455,19 +652,29 @@ pub async fn choose_assignment(
             );
         }
     };
-    let mut next = "/patient";
-    web.sessions.update(&id.0, |s| {
+    let mut pending = None;
+    web.sessions.update(&id.id, |s| {
         s.actor = Some(actor);
-        s.patient = None;
-        s.own_care_giver_only = false;
-        if let Some((p, user)) = s.pending_launch.take()
-            && s.person.as_ref().is_some_and(|(me, _)| *me == user)
-        {
-            s.patient = Some(p);
-            next = "/oversikt";
-        }
+        s.patients.clear();
+        pending = s.pending_launch.take();
     });
-    see_other(next)
+    // A context launch lands on its patient: the link is used now, by the right user.
+    match pending.filter(|p| *person == p.user) {
+        Some(p) => land(&web, &id, &s, &p),
+        None => see_other("/patient"),
+    }
+}
+
+/// The user a launch link was made for opens it: it is marked used and the patient opened.
+fn land(web: &Web, id: &SessionId, s: &Session, p: &PendingLaunch) -> Response {
+    let now = chrono::Utc::now().timestamp();
+    if let Err(e) = web.launch_used_once(&p.link_id, p.link_exp, now) {
+        return launch_error(web, s, e);
+    }
+    match web.sessions.open_patient(&id.id, &p.patient) {
+        Some(h) => see_other(&overview_url(&h)),
+        None => see_other("/logga-in"),
+    }
 }
 
 pub async fn logout(
@@ -479,16 +686,17 @@ pub async fn logout(
     if !csrf_ok(&s, &f.csrf) {
         return forbidden_form(&web, &s);
     }
-    web.sessions.remove(&id.0);
-    let (new_id, fresh) = web.sessions.create();
+    web.sessions.remove(&id.id);
     let mut resp = page(
         &web,
-        &fresh,
+        &Session::default(),
         "Du är utloggad",
         html! { p { a href="/logga-in" { "Logga in igen" } } },
     );
-    resp.headers_mut()
-        .insert(header::SET_COOKIE, session_cookie(&new_id));
+    resp.headers_mut().append(
+        header::SET_COOKIE,
+        cookie_header(crate::session::COOKIE, "", Some(0)),
+    );
     resp
 }
 
@@ -543,13 +751,10 @@ pub async fn choose_patient(
     }
     let today = chrono::Local::now().date_naive();
     match ident::parse(&f.personnummer, today) {
-        Ok(p) => {
-            web.sessions.update(&id.0, |s| {
-                s.patient = Some(p);
-                s.own_care_giver_only = false;
-            });
-            see_other("/oversikt")
-        }
+        Ok(p) => match web.sessions.open_patient(&id.id, &p) {
+            Some(h) => see_other(&overview_url(&h)),
+            None => see_other("/logga-in"),
+        },
         Err(e) => {
             let value: String = f.personnummer.chars().take(20).collect();
             page_with(
@@ -569,7 +774,29 @@ pub struct LaunchQuery {
     t: String,
 }
 
-/// `GET /kontext?t=…`: the user's record system opens npo on a patient.
+fn launch_error(web: &Web, s: &Session, e: crate::launch::LaunchError) -> Response {
+    let text = match e {
+        crate::launch::LaunchError::Expired => {
+            "Länken från journalsystemet har gått ut. Öppna patientöversikten igen från journalsystemet."
+        }
+        crate::launch::LaunchError::Invalid => {
+            "Länken från journalsystemet är ogiltig. Öppna patientöversikten igen från journalsystemet."
+        }
+        crate::launch::LaunchError::Used => {
+            "Länken från journalsystemet har redan använts. Öppna patientöversikten igen från journalsystemet."
+        }
+    };
+    error_page(
+        web,
+        s,
+        StatusCode::BAD_REQUEST,
+        "Länken kan inte användas",
+        text,
+    )
+}
+
+/// `GET /kontext?t=…`: the user's record system opens npo on a patient. The link is used only
+/// when the user it was made for lands on the patient; anyone else opening it changes nothing.
 pub async fn context_launch(
     State(web): WebState,
     Extension(id): Extension<SessionId>,
@@ -577,58 +804,49 @@ pub async fn context_launch(
 ) -> Response {
     let s = session(&web, &id);
     let now = chrono::Utc::now().timestamp();
-    let launch = match web
-        .launch
-        .open(&q.t, now)
-        .and_then(|l| web.launch_used_once(&q.t, l.exp, now).map(|()| l))
-    {
-        Ok(l) => l,
-        Err(e) => {
-            let text = match e {
-                crate::launch::LaunchError::Expired => {
-                    "Länken från journalsystemet har gått ut. Öppna patientöversikten igen från journalsystemet."
-                }
-                crate::launch::LaunchError::Invalid => {
-                    "Länken från journalsystemet är ogiltig. Öppna patientöversikten igen från journalsystemet."
-                }
-                crate::launch::LaunchError::Used => {
-                    "Länken från journalsystemet har redan använts. Öppna patientöversikten igen från journalsystemet."
-                }
-            };
-            return error_page(
-                &web,
-                &s,
-                StatusCode::BAD_REQUEST,
-                "Länken kan inte användas",
-                text,
-            );
+    let link_id = crate::launch::link_id(&q.t);
+    let launch = match web.launch.open(&q.t, now).and_then(|l| {
+        if web.launch_was_used(&link_id) {
+            Err(crate::launch::LaunchError::Used)
+        } else {
+            Ok(l)
         }
+    }) {
+        Ok(l) => l,
+        Err(e) => return launch_error(&web, &s, e),
+    };
+    let pending = PendingLaunch {
+        patient: launch.patient,
+        user: launch.user,
+        link_id,
+        link_exp: launch.exp,
     };
     match &s.person {
-        Some((person, _)) if *person != launch.user => error_page(
+        Some((person, _)) if *person != pending.user => error_page(
             &web,
             &s,
             StatusCode::FORBIDDEN,
             "Länken kan inte användas",
             "Länken gäller en annan användare än den som är inloggad.",
         ),
+        Some(_) if s.actor.is_some() => land(&web, &id, &s, &pending),
         Some(_) => {
-            let has_actor = s.actor.is_some();
-            web.sessions.update(&id.0, |s| {
-                if has_actor {
-                    s.patient = Some(launch.patient.clone());
-                    s.own_care_giver_only = false;
-                } else {
-                    s.pending_launch = Some((launch.patient.clone(), launch.user.clone()));
-                }
-            });
-            see_other(if has_actor { "/oversikt" } else { "/uppdrag" })
+            web.sessions
+                .update(&id.id, |s| s.pending_launch = Some(pending));
+            see_other("/uppdrag")
         }
         None => {
-            web.sessions.update(&id.0, |s| {
-                s.pending_launch = Some((launch.patient.clone(), launch.user.clone()));
-            });
-            see_other("/logga-in")
+            // Nothing is kept on the server before login: the launch waits in a sealed cookie.
+            let mut resp = see_other("/logga-in");
+            resp.headers_mut().append(
+                header::SET_COOKIE,
+                cookie_header(
+                    prelogin::LAUNCH_COOKIE,
+                    &web.prelogin.seal_pending(&pending, now),
+                    Some(prelogin::PENDING_TTL_SECONDS),
+                ),
+            );
+            resp
         }
     }
 }
@@ -639,27 +857,58 @@ pub struct LaunchRequest {
     user: String,
 }
 
-/// `POST /api/kontext`: a record system (by its certificate) asks for a launch URL.
+fn api_error(status: StatusCode, text: &str) -> Response {
+    (status, Json(serde_json::json!({ "error": text }))).into_response()
+}
+
+/// `POST /api/kontext`: a record system (by its certificate) asks for a launch URL, for a user
+/// with an assignment at the system's own care giver.
 pub async fn api_launch_url(
     State(web): WebState,
     Extension(peer): Extension<PeerIdentity>,
     Json(req): Json<LaunchRequest>,
 ) -> Response {
-    if peer.hsa_id.is_none() || !peer.is_one_of(&web.cfg.launch_systems) {
-        return (
-            StatusCode::FORBIDDEN,
-            Json(serde_json::json!({"error": "this system may not launch npo"})),
-        )
-            .into_response();
+    let Some(system) = peer.hsa_id.as_deref() else {
+        return api_error(StatusCode::FORBIDDEN, "this system may not launch npo");
+    };
+    if !peer.is_one_of(&web.cfg.launch_systems) {
+        return api_error(StatusCode::FORBIDDEN, "this system may not launch npo");
     }
     if !npo_riv::ids::is_valid_personal_identity(&req.patient)
         || !npo_riv::ids::is_hsa_id(&req.user)
     {
-        return (
+        return api_error(
             StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({"error": "patient must be a valid 12-digit personal identity and user an HSA-id"})),
-        )
-            .into_response();
+            "patient must be a valid 12-digit personal identity and user an HSA-id",
+        );
+    }
+    // The system's care giver, from the directory; its users are those with an assignment
+    // there.
+    let (system, assignments) = tokio::join!(
+        web.directory.system(system),
+        web.directory.assignments_of(&req.user)
+    );
+    let (system, assignments) = match (system, assignments) {
+        (Ok(s), Ok(a)) => (s, a),
+        (Err(e), _) | (_, Err(e)) => {
+            tracing::error!(error = %e, "directory unavailable");
+            return api_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the directory is unavailable; try again later",
+            );
+        }
+    };
+    let Some(giver) = system.and_then(|s| s.care_giver_hsa_id) else {
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "this system has no care giver in the directory and may not launch npo",
+        );
+    };
+    if !assignments.iter().any(|a| a.care_giver_hsa_id == giver) {
+        return api_error(
+            StatusCode::FORBIDDEN,
+            "the user has no assignment at this system's care giver",
+        );
     }
     Json(serde_json::json!({ "url": web.launch_url(&req.patient, &req.user) })).into_response()
 }
@@ -667,39 +916,63 @@ pub async fn api_launch_url(
 // ---------------------------------------------------------------------------------------------
 // the PDL flow
 
-/// `GET /oversikt`: the PDL checks, then the overview (or what is missing first).
+/// `GET /oversikt?p=…`: the PDL checks, then the overview (or what is missing first) of the
+/// page's patient.
 pub async fn overview(
     State(web): WebState,
     Extension(id): Extension<SessionId>,
+    Query(pr): Query<PatientRef>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    let s = session(&web, &id);
-    let (actor, patient) = match working(&s) {
+    let w = match working(&web, &id, &pr.p).await {
         Ok(w) => w,
-        Err(to) => return see_other(to),
+        Err((s, e)) => return e.page(&web, &s),
     };
-    let basis = match web.gate.check(actor, patient).await {
+    let (s, ctx) = (&w.s, &w.ctx);
+    let basis = match web.gate.check(&w.actor, &ctx.patient).await {
         Ok(b) => b,
-        Err(Refusal::NoRelation) => return relation_page(&web, &s),
-        Err(r) => return refusal_page(&web, &s, &r),
+        Err(Refusal::NoRelation) => return relation_page(&web, s, ctx),
+        Err(r) => return refusal_page(&web, s, ctx, &r),
     };
-    if basis == Basis::OwnCareGiverOnly && !s.own_care_giver_only {
-        return consent_page(&web, &s, None);
+    if basis == Basis::OwnCareGiverOnly && !ctx.own_care_giver_only {
+        return consent_page(&web, s, ctx, None);
     }
     if let Err(e) = filter.period() {
-        return error_page(&web, &s, StatusCode::BAD_REQUEST, "Översikt", e);
+        return patient_page_with(
+            &web,
+            s,
+            ctx,
+            StatusCode::BAD_REQUEST,
+            "Översikt",
+            html! {
+                (notice("error", e))
+                p { a href=(overview_url(&ctx.handle)) { "Visa översikten för de senaste 3 månaderna" } }
+            },
+        );
     }
     let care_givers = care_giver_choices(&web);
-    let qs = filter.query_string();
+    let qs = query(ctx, &filter);
+    let revoked_until = ctx
+        .revoked_until
+        .as_deref()
+        .filter(|until| *until > now_ts().as_str());
     let body = html! {
         @match basis {
             Basis::Emergency => (notice("warning", "Nödöppning: du ser information från andra vårdgivare utan patientens samtycke. All åtkomst loggas och följs upp.")),
             Basis::Consent => p.basis { "Patienten har samtyckt till att du tar del av information från andra vårdgivare." },
-            Basis::OwnCareGiverOnly => (notice("info", "Du ser bara din egen vårdgivares information (inget samtycke registrerat).")),
+            Basis::OwnCareGiverOnly => div.notice.info role="status" data-testid="own-only" {
+                p { "Du ser bara din egen vårdgivares information (inget samtycke registrerat). "
+                    a href=(format!("/samtycke?p={}", ctx.handle)) { "Registrera samtycke eller gör nödöppning" } }
+            },
         }
-        (filters_form(&filter, &care_givers, "/oversikt"))
+        @if let Some(until) = revoked_until {
+            div.notice.warning role="status" data-testid="revoke-in-effect" {
+                p { "Spärrad information visas för dig: spärren är tillfälligt hävd till och med " (time(until)) ". Det du ser loggas som hävd spärr." }
+            }
+        }
+        (filters_form(&filter, &care_givers, "/oversikt", &ctx.handle))
         p id="laddning" class="loading" role="status" aria-live="polite" { "Hämtar information från vårdgivarna …" }
-        div.grid {
+        div.grid data-patient=(ctx.handle) {
             @for t in InformationType::ALL {
                 section.part data-part=(format!("/oversikt/del/{}?{qs}", t.key())) aria-busy="true" {
                     h2 { (t.name()) }
@@ -710,14 +983,24 @@ pub async fn overview(
         noscript { p { "Utan JavaScript: öppna varje informationstyp för sig." }
             ul { @for t in InformationType::ALL { li { a href=(format!("/typ/{}?{qs}", t.key())) { (t.name()) } } } } }
     };
-    page(&web, &s, "Översikt", body)
+    patient_page_with(&web, s, ctx, StatusCode::OK, "Översikt", body)
 }
 
-fn relation_page(web: &Web, s: &Session) -> Response {
+/// The query string of a page's links: the patient handle and the filter.
+fn query(ctx: &PatientContext, filter: &Filter) -> String {
+    format!("p={}&{}", ctx.handle, filter.query_string())
+}
+
+fn patient_field(ctx: &PatientContext) -> Markup {
+    html! { input type="hidden" name="p" value=(ctx.handle); }
+}
+
+fn relation_page(web: &Web, s: &Session, ctx: &PatientContext) -> Response {
     let body = html! {
         (notice("info", "Du behöver intyga att du har en patientrelation (att du deltar i vården av patienten) innan du kan se patientens uppgifter."))
         form method="post" action="/relation" {
             (csrf(&s.csrf))
+            (patient_field(ctx))
             label for="giltig" { "Relationen gäller" }
             select id="giltig" name="days" {
                 option value="1" selected { "I dag (24 timmar)" }
@@ -727,13 +1010,15 @@ fn relation_page(web: &Web, s: &Session) -> Response {
             p { button type="submit" { "Jag intygar att jag har en patientrelation" } }
         }
     };
-    page(web, s, "Patientrelation", body)
+    patient_page_with(web, s, ctx, StatusCode::OK, "Patientrelation", body)
 }
 
 #[derive(Deserialize)]
 pub struct RelationForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    p: String,
     #[serde(default)]
     days: i64,
 }
@@ -743,31 +1028,29 @@ pub async fn attest_relation(
     Extension(id): Extension<SessionId>,
     Form(f): Form<RelationForm>,
 ) -> Response {
-    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf) {
+    let w = match checked_patient_form(&web, &id, &f.csrf, &f.p).await {
         Ok(w) => w,
         Err(r) => return *r,
     };
-    let (actor, patient) = (&actor, patient.as_str());
     let days = if [1, 7, 30].contains(&f.days) {
         f.days
     } else {
         1
     };
-    registered(
-        &web,
-        &s,
-        web.gate
-            .attest_relation(actor, patient, &in_hours(days * 24))
-            .await,
-    )
+    let result = web
+        .gate
+        .attest_relation(&w.actor, &w.ctx.patient, &in_hours(days * 24))
+        .await;
+    registered(&web, &w, result)
 }
 
-fn consent_page(web: &Web, s: &Session, error: Option<&str>) -> Response {
+fn consent_page(web: &Web, s: &Session, ctx: &PatientContext, error: Option<&str>) -> Response {
     let body = html! {
         @if let Some(e) = error { (notice("error", e)) }
         p { "Andra vårdgivare kan ha information om patienten. För att ta del av den krävs patientens samtycke, eller nödöppning om patienten inte kan samtycka och informationen behövs för vården." }
         form method="post" action="/samtycke" {
             (csrf(&s.csrf))
+            (patient_field(ctx))
             fieldset {
                 legend { "Patientens samtycke" }
                 div.choices {
@@ -785,6 +1068,7 @@ fn consent_page(web: &Web, s: &Session, error: Option<&str>) -> Response {
         }
         form method="post" action="/nodoppning" {
             (csrf(&s.csrf))
+            (patient_field(ctx))
             fieldset {
                 legend { "Nödöppning" }
                 label for="skal" { "Skäl (krävs)" }
@@ -800,16 +1084,44 @@ fn consent_page(web: &Web, s: &Session, error: Option<&str>) -> Response {
         }
         form method="post" action="/utan-samtycke" {
             (csrf(&s.csrf))
+            (patient_field(ctx))
             button.secondary type="submit" { "Fortsätt utan samtycke (bara min vårdgivares information)" }
         }
     };
-    page(web, s, "Samtycke eller nödöppning", body)
+    patient_page_with(
+        web,
+        s,
+        ctx,
+        StatusCode::OK,
+        "Samtycke eller nödöppning",
+        body,
+    )
+}
+
+/// `GET /samtycke?p=…`: back to consent or emergency access, e.g. after continuing without
+/// consent.
+pub async fn consent_choice(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Query(pr): Query<PatientRef>,
+) -> Response {
+    let w = match working(&web, &id, &pr.p).await {
+        Ok(w) => w,
+        Err((s, e)) => return e.page(&web, &s),
+    };
+    match web.gate.check(&w.actor, &w.ctx.patient).await {
+        Ok(_) => consent_page(&web, &w.s, &w.ctx, None),
+        Err(Refusal::NoRelation) => relation_page(&web, &w.s, &w.ctx),
+        Err(r) => refusal_page(&web, &w.s, &w.ctx, &r),
+    }
 }
 
 #[derive(Deserialize)]
 pub struct ConsentForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    p: String,
     #[serde(default)]
     scope: String,
     #[serde(default)]
@@ -821,11 +1133,10 @@ pub async fn register_consent(
     Extension(id): Extension<SessionId>,
     Form(f): Form<ConsentForm>,
 ) -> Response {
-    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf) {
+    let w = match checked_patient_form(&web, &id, &f.csrf, &f.p).await {
         Ok(w) => w,
         Err(r) => return *r,
     };
-    let (actor, patient) = (&actor, patient.as_str());
     let scope = if f.scope == "person" {
         ConsentScope::Person
     } else {
@@ -837,19 +1148,22 @@ pub async fn register_consent(
         1
     };
     let c = NewConsent {
-        patient_id: patient.to_owned(),
+        patient_id: w.ctx.patient.clone(),
         scope,
         valid_from: now_ts(),
         valid_to: in_hours(days * 24),
         represented_by: None,
     };
-    registered(&web, &s, web.gate.register_consent(actor, &c).await)
+    let result = web.gate.register_consent(&w.actor, &c).await;
+    registered(&web, &w, result)
 }
 
 #[derive(Deserialize)]
 pub struct EmergencyForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    p: String,
     #[serde(default)]
     reason: String,
     #[serde(default)]
@@ -861,13 +1175,12 @@ pub async fn emergency_access(
     Extension(id): Extension<SessionId>,
     Form(f): Form<EmergencyForm>,
 ) -> Response {
-    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf) {
+    let w = match checked_patient_form(&web, &id, &f.csrf, &f.p).await {
         Ok(w) => w,
         Err(r) => return *r,
     };
-    let (actor, patient) = (&actor, patient.as_str());
     if f.reason.trim().is_empty() {
-        return consent_page(&web, &s, Some("Ange skälet till nödöppningen."));
+        return consent_page(&web, &w.s, &w.ctx, Some("Ange skälet till nödöppningen."));
     }
     let hours = if [2, 8, 24].contains(&f.hours) {
         f.hours
@@ -875,26 +1188,36 @@ pub async fn emergency_access(
         2
     };
     let reason: String = f.reason.chars().take(500).collect();
-    registered(
-        &web,
-        &s,
-        web.gate
-            .register_emergency(actor, patient, &reason, hours)
-            .await,
-    )
+    let result = web
+        .gate
+        .register_emergency(&w.actor, &w.ctx.patient, &reason, hours)
+        .await;
+    registered(&web, &w, result)
+}
+
+#[derive(Deserialize)]
+pub struct PatientActionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    p: String,
 }
 
 pub async fn without_consent(
     State(web): WebState,
     Extension(id): Extension<SessionId>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<PatientActionForm>,
 ) -> Response {
-    let s = session(&web, &id);
-    if !csrf_ok(&s, &f.csrf) {
-        return forbidden_form(&web, &s);
-    }
-    web.sessions.update(&id.0, |s| s.own_care_giver_only = true);
-    see_other("/oversikt")
+    let w = match checked_patient_form(&web, &id, &f.csrf, &f.p).await {
+        Ok(w) => w,
+        Err(r) => return *r,
+    };
+    web.sessions.update(&id.id, |s| {
+        if let Some(c) = s.context_mut(&w.ctx.handle) {
+            c.own_care_giver_only = true;
+        }
+    });
+    see_other(&overview_url(&w.ctx.handle))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1005,11 +1328,17 @@ fn care_giver_choices(web: &Web) -> Vec<(String, String)> {
     v
 }
 
-fn filters_form(f: &Filter, care_givers: &[(String, String)], action: &str) -> Markup {
+fn filters_form(
+    f: &Filter,
+    care_givers: &[(String, String)],
+    action: &str,
+    handle: &str,
+) -> Markup {
     let p = f.period_key();
     let vg = f.care_givers();
     html! {
         form.filters method="get" action=(action) {
+            input type="hidden" name="p" value=(handle);
             div {
                 label for="period" { "Tidsperiod" }
                 select id="period" name="period" {
@@ -1046,7 +1375,8 @@ enum ReadFailure {
 }
 
 impl ReadFailure {
-    fn into_response(self) -> Response {
+    /// As an overview part (a fragment the page's script shows as it is).
+    fn part(self) -> Response {
         match self {
             ReadFailure::BadFilter(e) => (
                 StatusCode::BAD_REQUEST,
@@ -1063,6 +1393,30 @@ impl ReadFailure {
                 .into_response(),
         }
     }
+
+    /// As a whole page, with the layout and a way on.
+    fn page(self, web: &Web, w: &Working, t: InformationType) -> Response {
+        match self {
+            ReadFailure::BadFilter(e) => patient_page_with(
+                web,
+                &w.s,
+                &w.ctx,
+                StatusCode::BAD_REQUEST,
+                t.name(),
+                html! {
+                    (notice("error", e))
+                    p { a href=(format!("/typ/{}?p={}", t.key(), w.ctx.handle)) { "Visa de senaste 3 månaderna" } }
+                },
+            ),
+            ReadFailure::Refused(_, r) => refusal_page(web, &w.s, &w.ctx, &r),
+        }
+    }
+}
+
+/// The types whose ongoing items show whatever the period: conditions that go on and
+/// medication prescribed now matter today even if registered long ago.
+fn reads_ongoing(t: InformationType) -> bool {
+    matches!(t, InformationType::Diagnosis | InformationType::Medication)
 }
 
 /// Reads one type through the gate with the filters.
@@ -1074,18 +1428,29 @@ async fn read_type(
     filter: &Filter,
 ) -> Result<ReadAnswer, ReadFailure> {
     let period = filter.period().map_err(ReadFailure::BadFilter)?;
-    web.gate
+    // Diagnoses and medications are read without the period and kept if in the period or
+    // ongoing/current.
+    let asked = if reads_ongoing(t) { None } else { period.clone() };
+    let mut answer = web
+        .gate
         .read(
             actor,
             &ReadRequest {
                 patient_id: patient.to_owned(),
                 types: vec![t],
-                period,
+                period: asked,
                 care_givers: filter.care_givers(),
             },
         )
         .await
-        .map_err(|r| ReadFailure::Refused(t, r))
+        .map_err(|r| ReadFailure::Refused(t, r))?;
+    if let Some(period) = &period {
+        let today = npo_riv::time::today();
+        answer
+            .records
+            .retain(|r| crate::ongoing::shown_in_period(r, period, &today));
+    }
+    Ok(answer)
 }
 
 /// A record's handle in URLs: a keyed hash of its source and document id, per session.
@@ -1099,13 +1464,10 @@ fn handle(s: &Session, r: &Record) -> String {
     hex::encode(&tag.as_ref()[..16])
 }
 
+/// Newest first; flags stay marks, not an order.
 fn sorted(records: &[Record]) -> Vec<(&Record, npo_riv::ItemView)> {
     let mut v: Vec<_> = records.iter().map(|r| (r, r.view())).collect();
-    v.sort_by(|a, b| {
-        b.1.attention
-            .cmp(&a.1.attention)
-            .then_with(|| b.1.time.cmp(&a.1.time))
-    });
+    v.sort_by(|a, b| b.1.time.cmp(&a.1.time));
     v
 }
 
@@ -1138,54 +1500,58 @@ fn sources_line(web: &Web, answer: &ReadAnswer) -> Markup {
     }
 }
 
-fn part_notices(answer: &ReadAnswer) -> Markup {
+fn part_notices(answer: &ReadAnswer, ctx: &PatientContext) -> Markup {
     html! {
         @if answer.blocked_information_exists {
             div.notice.warning role="status" data-testid="blocked" {
-                p { "Det finns spärrad information som inte visas. " a href="/sparr" { "Häv spärr tillfälligt" } }
+                p { "Det finns spärrad information som inte visas. " a href=(format!("/sparr?p={}", ctx.handle)) { "Häv spärr tillfälligt" } }
             }
         }
         @if answer.consent_needed {
             div.notice role="status" {
-                p { "Andra vårdgivare har information som kräver samtycke eller nödöppning." }
+                p { "Andra vårdgivare har information som kräver samtycke eller nödöppning. "
+                    a href=(format!("/samtycke?p={}", ctx.handle)) { "Registrera samtycke eller gör nödöppning" } }
             }
         }
     }
 }
 
-/// `GET /oversikt/del/{key}`: one type's part of the overview (an HTML fragment).
+/// `GET /oversikt/del/{key}?p=…`: one type's part of the overview (an HTML fragment), for the
+/// patient of the page's handle only.
 pub async fn overview_part(
     State(web): WebState,
     Extension(id): Extension<SessionId>,
     Path(key): Path<String>,
+    Query(pr): Query<PatientRef>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    let s = session(&web, &id);
     let Some(t) = InformationType::from_key(&key) else {
         return StatusCode::NOT_FOUND.into_response();
     };
-    let (actor, patient) = match working(&s) {
+    let w = match working(&web, &id, &pr.p).await {
         Ok(w) => w,
-        Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
+        Err((_, e)) => return e.part(t),
     };
-    let answer = match read_type(&web, actor, patient, t, &filter).await {
+    let answer = match read_type(&web, &w.actor, &w.ctx.patient, t, &filter).await {
         Ok(a) => a,
-        Err(f) => return f.into_response(),
+        Err(f) => return f.part(),
     };
+    let (s, ctx) = (&w.s, &w.ctx);
     let items = sorted(&answer.records);
     let attention = items.iter().any(|(_, v)| v.attention);
-    let qs = filter.query_string();
+    let qs = query(ctx, &filter);
     let html = html! {
-        section.part.attention[attention] data-testid=(format!("part-{}", t.key())) aria-labelledby=(format!("rubrik-{}", t.key())) {
+        section.part.attention[attention] data-testid=(format!("part-{}", t.key())) data-patient=(ctx.handle) aria-labelledby=(format!("rubrik-{}", t.key())) {
             h2 id=(format!("rubrik-{}", t.key())) { (t.name()) " " span.meta { "(" (items.len()) ")" } }
-            (part_notices(&answer))
+            p.meta.part-patient data-testid="part-patient" { "Patient " (ident::display(&ctx.patient)) }
+            (part_notices(&answer, ctx))
             @if items.is_empty() {
                 p.meta { "Ingen information under vald period." }
             } @else {
                 ul.items {
                     @for (r, v) in items.iter().take(LATEST) {
                         li {
-                            a href=(format!("/post/{}/{}?{qs}", t.key(), handle(&s, r))) { (v.title) }
+                            a href=(format!("/post/{}/{}?{qs}", t.key(), handle(s, r))) { (v.title) }
                             @if v.attention { span.flag { "Observera" } }
                             br;
                             span.meta { (time(&v.time)) " · " (giver_name(&web, r)) }
@@ -1222,32 +1588,33 @@ fn giver_name(web: &Web, r: &Record) -> String {
         .unwrap_or_else(|| giver.to_owned())
 }
 
-/// `GET /typ/{key}`: every record of one type.
+/// `GET /typ/{key}?p=…`: every record of one type.
 pub async fn type_list(
     State(web): WebState,
     Extension(id): Extension<SessionId>,
     Path(key): Path<String>,
+    Query(pr): Query<PatientRef>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    let s = session(&web, &id);
     let Some(t) = InformationType::from_key(&key) else {
         return not_found(State(web.clone()), Extension(id)).await;
     };
-    let (actor, patient) = match working(&s) {
+    let w = match working(&web, &id, &pr.p).await {
         Ok(w) => w,
-        Err(to) => return see_other(to),
+        Err((s, e)) => return e.page(&web, &s),
     };
-    let answer = match read_type(&web, actor, patient, t, &filter).await {
+    let answer = match read_type(&web, &w.actor, &w.ctx.patient, t, &filter).await {
         Ok(a) => a,
-        Err(f) => return f.into_response(),
+        Err(f) => return f.page(&web, &w, t),
     };
+    let (s, ctx) = (&w.s, &w.ctx);
     let care_givers = care_giver_choices(&web);
-    let qs = filter.query_string();
+    let qs = query(ctx, &filter);
     let items = sorted(&answer.records);
     let body = html! {
         p { a href=(format!("/oversikt?{qs}")) { "Tillbaka till översikten" } }
-        (filters_form(&filter, &care_givers, &format!("/typ/{}", t.key())))
-        (part_notices(&answer))
+        (filters_form(&filter, &care_givers, &format!("/typ/{}", t.key()), &ctx.handle))
+        (part_notices(&answer, ctx))
         @if items.is_empty() {
             p { "Ingen information under vald period." }
         } @else {
@@ -1259,7 +1626,7 @@ pub async fn type_list(
                         tr {
                             td { (time(&v.time)) }
                             td {
-                                a href=(format!("/post/{}/{}?{qs}", t.key(), handle(&s, r))) { (v.title) }
+                                a href=(format!("/post/{}/{}?{qs}", t.key(), handle(s, r))) { (v.title) }
                                 @if v.attention { span.flag { "Observera" } }
                             }
                             td { (giver_name(&web, r)) }
@@ -1270,44 +1637,46 @@ pub async fn type_list(
         }
         (sources_line(&web, &answer))
     };
-    page(&web, &s, t.name(), body)
+    patient_page_with(&web, s, ctx, StatusCode::OK, t.name(), body)
 }
 
-/// `GET /post/{key}/{handle}`: one record (read again through the gate, so it is logged).
+/// `GET /post/{key}/{handle}?p=…`: one record (read again through the gate, so it is logged).
 pub async fn record_detail(
     State(web): WebState,
     Extension(id): Extension<SessionId>,
     Path((key, h)): Path<(String, String)>,
+    Query(pr): Query<PatientRef>,
     Query(filter): Query<Filter>,
 ) -> Response {
-    let s = session(&web, &id);
     let Some(t) = InformationType::from_key(&key) else {
         return not_found(State(web.clone()), Extension(id)).await;
     };
-    let (actor, patient) = match working(&s) {
+    let w = match working(&web, &id, &pr.p).await {
         Ok(w) => w,
-        Err(to) => return see_other(to),
+        Err((s, e)) => return e.page(&web, &s),
     };
-    let answer = match read_type(&web, actor, patient, t, &filter).await {
+    let answer = match read_type(&web, &w.actor, &w.ctx.patient, t, &filter).await {
         Ok(a) => a,
-        Err(f) => return f.into_response(),
+        Err(f) => return f.page(&web, &w, t),
     };
-    let Some(record) = answer.records.iter().find(|r| handle(&s, r) == h) else {
-        return page_with(
+    let (s, ctx) = (&w.s, &w.ctx);
+    let Some(record) = answer.records.iter().find(|r| handle(s, r) == h) else {
+        return patient_page_with(
             &web,
-            &s,
+            s,
+            ctx,
             StatusCode::NOT_FOUND,
             t.name(),
-            notice(
-                "info",
-                "Posten finns inte längre eller ligger utanför vald period.",
-            ),
+            html! {
+                (notice("info", "Posten finns inte längre eller ligger utanför vald period."))
+                p { a href=(format!("/typ/{}?{}", t.key(), query(ctx, &filter))) { "Tillbaka till " (t.name().to_lowercase()) } }
+            },
         );
     };
     let v = record.view();
     let m = record.meta();
     let body = html! {
-        p { a href=(format!("/typ/{}?{}", t.key(), filter.query_string())) { "Tillbaka till " (t.name().to_lowercase()) } }
+        p { a href=(format!("/typ/{}?{}", t.key(), query(ctx, &filter))) { "Tillbaka till " (t.name().to_lowercase()) } }
         h2 { (v.title) @if v.attention { span.flag { "Observera" } } }
         dl.fields {
             dt { "Tid" } dd { (time(&v.time)) }
@@ -1323,21 +1692,27 @@ pub async fn record_detail(
             div.text { (pages::paragraphs(text)) }
         }
     };
-    page(&web, &s, t.name(), body)
+    patient_page_with(&web, s, ctx, StatusCode::OK, t.name(), body)
 }
 
 // ---------------------------------------------------------------------------------------------
 // blocks
 
-pub async fn block_page(State(web): WebState, Extension(id): Extension<SessionId>) -> Response {
-    let s = session(&web, &id);
-    if let Err(to) = working(&s) {
-        return see_other(to);
-    }
+pub async fn block_page(
+    State(web): WebState,
+    Extension(id): Extension<SessionId>,
+    Query(pr): Query<PatientRef>,
+) -> Response {
+    let w = match working(&web, &id, &pr.p).await {
+        Ok(w) => w,
+        Err((s, e)) => return e.page(&web, &s),
+    };
+    let (s, ctx) = (&w.s, &w.ctx);
     let body = html! {
-        p { "Patienten har spärrat information. Du ser inte vad som är spärrat eller hos vem. En spärr kan hävas tillfälligt för dig om patienten samtycker, eller vid en nödsituation när patienten inte kan tillfrågas. Hävningen loggas." }
+        p { "Patienten har spärrat information. Du ser inte vad som är spärrat eller hos vem. En spärr kan hävas tillfälligt för dig om patienten samtycker, eller vid en nödsituation när patienten inte kan tillfrågas. Hävningen gäller till och med i dag klockan 23.59 och loggas." }
         form method="post" action="/sparr" {
             (csrf(&s.csrf))
+            (patient_field(ctx))
             fieldset.choices {
                 legend { "Skäl" }
                 label { input type="radio" name="reason" value="samtycke" checked; span { "Patienten samtycker" } }
@@ -1345,15 +1720,17 @@ pub async fn block_page(State(web): WebState, Extension(id): Extension<SessionId
             }
             p { button type="submit" { "Häv spärren tillfälligt (i dag)" } }
         }
-        p { a href="/oversikt" { "Tillbaka utan att häva" } }
+        p { a href=(overview_url(&ctx.handle)) { "Tillbaka utan att häva" } }
     };
-    page(&web, &s, "Spärrad information", body)
+    patient_page_with(&web, s, ctx, StatusCode::OK, "Spärrad information", body)
 }
 
 #[derive(Deserialize)]
 pub struct RevokeForm {
     #[serde(default)]
     csrf: String,
+    #[serde(default)]
+    p: String,
     #[serde(default)]
     reason: String,
 }
@@ -1363,27 +1740,32 @@ pub async fn revoke_block(
     Extension(id): Extension<SessionId>,
     Form(f): Form<RevokeForm>,
 ) -> Response {
-    let (s, actor, patient) = match checked_patient_form(&web, &id, &f.csrf) {
+    let w = match checked_patient_form(&web, &id, &f.csrf, &f.p).await {
         Ok(w) => w,
         Err(r) => return *r,
     };
-    let (actor, patient) = (&actor, patient.as_str());
     let reason = if f.reason == "nod" {
         RevokeReason::Emergency
     } else {
         RevokeReason::PatientConsent
     };
+    // "I dag": until the end of today, Swedish local time.
+    let until = end_of_today();
     let revoked = match web
         .gate
-        .revoke_blocks_temporarily(actor, patient, reason, &in_hours(12))
+        .revoke_blocks_temporarily(&w.actor, &w.ctx.patient, reason, &until)
         .await
     {
         Ok(n) => n,
-        Err(r) => return registered::<()>(&web, &s, Err(r)),
+        Err(r) => return registered::<()>(&web, &w, Err(r)),
     };
     tracing::info!(revoked, "blocks revoked temporarily");
-    let mut resp = see_other("/oversikt");
-    resp.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    resp
+    if revoked > 0 {
+        web.sessions.update(&id.id, |s| {
+            if let Some(c) = s.context_mut(&w.ctx.handle) {
+                c.revoked_until = Some(until.clone());
+            }
+        });
+    }
+    see_other(&overview_url(&w.ctx.handle))
 }

@@ -58,14 +58,18 @@ impl LaunchKey {
 
     /// A token for `patient` and `user`, valid [`LAUNCH_TTL_SECONDS`] from `now`.
     pub fn seal(&self, patient: &str, user: &str, now: i64) -> String {
-        let launch = Launch {
+        self.seal_value(&Launch {
             patient: patient.into(),
             user: user.into(),
             exp: now + LAUNCH_TTL_SECONDS,
-        };
+        })
+    }
+
+    /// Any value, sealed (authentic and opaque) as URL-safe base64.
+    pub fn seal_value<T: Serialize>(&self, value: &T) -> String {
         let mut nonce = [0u8; NONCE_LEN];
         let _ = self.rng.fill(&mut nonce);
-        let mut data = serde_json::to_vec(&launch).unwrap_or_default();
+        let mut data = serde_json::to_vec(value).unwrap_or_default();
         // Sealing only fails for inputs larger than the algorithm allows (gigabytes).
         let _ = self.key.seal_in_place_append_tag(
             Nonce::assume_unique_for_key(nonce),
@@ -77,22 +81,25 @@ impl LaunchKey {
         URL_SAFE_NO_PAD.encode(out)
     }
 
-    /// Opens a token; it must be authentic and not expired at `now`.
-    pub fn open(&self, token: &str, now: i64) -> Result<Launch, LaunchError> {
-        let raw = URL_SAFE_NO_PAD
-            .decode(token.as_bytes())
-            .map_err(|_| LaunchError::Invalid)?;
+    /// A value sealed with [`LaunchKey::seal_value`], if authentic.
+    pub fn open_value<T: serde::de::DeserializeOwned>(&self, token: &str) -> Option<T> {
+        let raw = URL_SAFE_NO_PAD.decode(token.as_bytes()).ok()?;
         if raw.len() < NONCE_LEN + 16 || raw.len() > 1024 {
-            return Err(LaunchError::Invalid);
+            return None;
         }
         let (nonce, sealed) = raw.split_at(NONCE_LEN);
-        let nonce = Nonce::try_assume_unique_for_key(nonce).map_err(|_| LaunchError::Invalid)?;
+        let nonce = Nonce::try_assume_unique_for_key(nonce).ok()?;
         let mut sealed = sealed.to_vec();
         let plain = self
             .key
             .open_in_place(nonce, ring::aead::Aad::empty(), &mut sealed)
-            .map_err(|_| LaunchError::Invalid)?;
-        let launch: Launch = serde_json::from_slice(plain).map_err(|_| LaunchError::Invalid)?;
+            .ok()?;
+        serde_json::from_slice(plain).ok()
+    }
+
+    /// Opens a token; it must be authentic and not expired at `now`.
+    pub fn open(&self, token: &str, now: i64) -> Result<Launch, LaunchError> {
+        let launch: Launch = self.open_value(token).ok_or(LaunchError::Invalid)?;
         // The key is shared with record systems: what they seal is checked like user input.
         if !npo_riv::ids::is_valid_personal_identity(&launch.patient)
             || !npo_riv::ids::is_hsa_id(&launch.user)
@@ -104,6 +111,12 @@ impl LaunchKey {
         }
         Ok(launch)
     }
+}
+
+/// A link's identity for the used-once bookkeeping: a hash of the token, so the token itself is
+/// not kept.
+pub fn link_id(token: &str) -> String {
+    hex::encode(&ring::digest::digest(&ring::digest::SHA256, token.as_bytes()).as_ref()[..16])
 }
 
 #[cfg(test)]

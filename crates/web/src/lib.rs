@@ -13,9 +13,11 @@
 //!   personnummer in URLs (record links use per-session handles) or in the application log.
 
 mod handlers;
+mod ongoing;
 pub mod ident;
 pub mod launch;
 mod pages;
+pub mod prelogin;
 pub mod session;
 
 use axum::Router;
@@ -26,7 +28,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use npo_gate::Gate;
 use npo_security::directory::DirectoryStore;
-use session::{COOKIE, Sessions};
+use prelogin::PreLogin;
+use session::{COOKIE, PendingLaunch, Sessions};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -40,7 +43,9 @@ pub struct WebConfig {
     pub idle_timeout: Duration,
     /// The 32-byte secret shared with record systems for context launch.
     pub launch_key: [u8; 32],
-    /// Systems (certificate HSA-ids) that may ask for launch links over `POST /api/kontext`.
+    /// Systems (certificate HSA-ids) that may ask for launch links over `POST /api/kontext`;
+    /// each only for users with an assignment at its own care giver (the directory's
+    /// `systems` entry).
     pub launch_systems: Vec<String>,
     /// The public base URL of the app (for launch links), e.g. `https://npo.example:8448`.
     pub public_url: String,
@@ -59,7 +64,9 @@ pub struct Web {
     pub(crate) directory: DirectoryStore,
     pub(crate) sessions: Sessions,
     pub(crate) launch: launch::LaunchKey,
-    /// Launch tokens already used, with their expiry: each link opens once.
+    /// The keys of the stateless pre-login state.
+    pub(crate) prelogin: PreLogin,
+    /// Launch links already used (by link id), with their expiry: each link opens once.
     used_launches: std::sync::Mutex<HashMap<String, i64>>,
 }
 
@@ -73,23 +80,39 @@ impl Web {
             gate,
             directory,
             launch,
+            prelogin: PreLogin::new(),
             used_launches: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
-    /// Marks a launch token used; an error if it was used before.
+    /// Marks a launch link used (by [`launch::link_id`]); an error if it was used before.
     pub(crate) fn launch_used_once(
         &self,
-        token: &str,
+        link_id: &str,
         exp: i64,
         now: i64,
     ) -> Result<(), launch::LaunchError> {
         let mut used = self.used_launches.lock().unwrap_or_else(|p| p.into_inner());
         used.retain(|_, e| *e >= now);
-        if used.insert(token.to_owned(), exp).is_some() {
+        if used.contains_key(link_id) {
             return Err(launch::LaunchError::Used);
         }
+        // Kept until no pending launch of it can be opened any more.
+        used.insert(link_id.to_owned(), exp + prelogin::PENDING_TTL_SECONDS);
         Ok(())
+    }
+
+    /// Whether a launch link has been used.
+    pub(crate) fn launch_was_used(&self, link_id: &str) -> bool {
+        self.used_launches
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(link_id)
+    }
+
+    /// How many sessions the app holds (live or not yet swept).
+    pub fn session_count(&self) -> usize {
+        self.sessions.len()
     }
 
     /// A context-launch URL for `patient` and `user`, valid for two minutes.
@@ -104,9 +127,16 @@ impl Web {
     }
 }
 
-/// The session id of the request (the middleware makes sure there is a live one).
-#[derive(Clone, Debug)]
-pub(crate) struct SessionId(pub String);
+/// The request's session: the id of a live session (empty before login), and the stateless
+/// pre-login state (the login forms' CSRF token, a context launch waiting for login).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SessionId {
+    pub id: String,
+    /// The CSRF token of the login forms (only without a live session).
+    pub pre_csrf: String,
+    /// A context launch waiting for login (from its sealed cookie).
+    pub pending: Option<PendingLaunch>,
+}
 
 /// The app's routes. Serve it with [`npo_pki::serve_tls`] and a configuration from
 /// [`npo_pki::server_config_optional_client`], so that a card can be presented.
@@ -125,7 +155,10 @@ pub fn router(web: Arc<Web>) -> Router {
         .route("/kontext", get(h::context_launch))
         .route("/api/kontext", post(h::api_launch_url))
         .route("/relation", post(h::attest_relation))
-        .route("/samtycke", post(h::register_consent))
+        .route(
+            "/samtycke",
+            get(h::consent_choice).post(h::register_consent),
+        )
         .route("/utan-samtycke", post(h::without_consent))
         .route("/nodoppning", post(h::emergency_access))
         .route("/oversikt", get(h::overview))
@@ -144,29 +177,38 @@ pub fn router(web: Arc<Web>) -> Router {
         .with_state(web)
 }
 
-fn cookie_value(req: &Request) -> Option<String> {
+fn cookie_value(req: &Request, name: &str) -> Option<String> {
     req.headers()
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(cookie::Cookie::split_parse)
         .filter_map(Result::ok)
-        .find(|c| c.name() == COOKIE)
+        .find(|c| c.name() == name)
         .map(|c| c.value().to_owned())
 }
 
-pub(crate) fn session_cookie(id: &str) -> HeaderValue {
-    let c = cookie::Cookie::build((COOKIE, id.to_owned()))
+/// A `__Host-` cookie: `Secure; HttpOnly; SameSite=Strict; Path=/`, for the browser session
+/// (or, with `max_age`, that long; zero removes it).
+pub(crate) fn cookie_header(name: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
+    let mut c = cookie::Cookie::build((name.to_owned(), value.to_owned()))
         .path("/")
         .secure(true)
         .http_only(true)
-        .same_site(cookie::SameSite::Strict)
-        .build();
-    HeaderValue::from_str(&c.to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
+        .same_site(cookie::SameSite::Strict);
+    if let Some(s) = max_age {
+        c = c.max_age(cookie::time::Duration::seconds(s));
+    }
+    HeaderValue::from_str(&c.build().to_string()).unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
-/// Every request gets a live session (a new anonymous one if needed) and every response the
-/// security headers; nothing is cached anywhere.
+pub(crate) fn session_cookie(id: &str) -> HeaderValue {
+    cookie_header(COOKIE, id, None)
+}
+
+/// Every request gets its live session, if it has one, and every response the security
+/// headers; nothing is cached anywhere. Sessions are made only at login: a request without one
+/// gets the stateless pre-login state (a CSRF nonce cookie), nothing is kept on the server.
 async fn session_and_headers(
     State(web): State<Arc<Web>>,
     mut req: Request,
@@ -174,23 +216,29 @@ async fn session_and_headers(
 ) -> Response {
     // Static files need no session.
     let wants_session = !req.uri().path().starts_with("/static/");
-    let existing = cookie_value(&req).filter(|id| web.sessions.get(id).is_some());
-    let (id, fresh) = match existing {
-        Some(id) => (id, false),
-        None if wants_session => match web.sessions.try_create() {
-            Some((id, _)) => (id, true),
-            None => {
-                return (
-                    axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                    [(header::CACHE_CONTROL, "no-store")],
-                    "Tjänsten är hårt belastad just nu. Försök igen om en stund.",
-                )
-                    .into_response();
-            }
-        },
-        None => (String::new(), false),
-    };
-    req.extensions_mut().insert(SessionId(id.clone()));
+    let existing = cookie_value(&req, COOKIE).filter(|id| web.sessions.get(id).is_some());
+    let mut state = SessionId::default();
+    let mut new_nonce = None;
+    match existing {
+        Some(id) => state.id = id,
+        None if wants_session => {
+            let nonce = match cookie_value(&req, prelogin::CSRF_COOKIE) {
+                Some(n) if PreLogin::is_nonce(&n) => n,
+                _ => {
+                    let n = web.prelogin.nonce();
+                    new_nonce = Some(n.clone());
+                    n
+                }
+            };
+            state.pre_csrf = web.prelogin.form_token(&nonce);
+        }
+        None => {}
+    }
+    if wants_session {
+        state.pending = cookie_value(&req, prelogin::LAUNCH_COOKIE)
+            .and_then(|c| web.prelogin.open_pending(&c, chrono::Utc::now().timestamp()));
+    }
+    req.extensions_mut().insert(state);
     let mut resp = next.run(req).await;
     // Rejections of malformed requests (axum's plain-text messages name internals): a generic
     // Swedish answer instead.
@@ -209,8 +257,11 @@ async fn session_and_headers(
             .into_response();
     }
     let h = resp.headers_mut();
-    if fresh && !h.contains_key(header::SET_COOKIE) {
-        h.insert(header::SET_COOKIE, session_cookie(&id));
+    if let Some(n) = new_nonce {
+        h.append(
+            header::SET_COOKIE,
+            cookie_header(prelogin::CSRF_COOKIE, &n, None),
+        );
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));

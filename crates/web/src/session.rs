@@ -1,6 +1,7 @@
 //! Sessions: an opaque random id in a `Secure; HttpOnly; SameSite=Strict` cookie, state held in
 //! memory only (nothing of a session survives a restart), an idle timeout, and a CSRF token per
-//! session that every form posts back.
+//! session that every form posts back. A session is created only at login (an authenticated
+//! person); what comes before is stateless (see [`crate::prelogin`]).
 
 use npo_security::{Actor, Assignment};
 use ring::rand::{SecureRandom, SystemRandom};
@@ -11,8 +12,40 @@ use std::time::{Duration, Instant};
 /// `__Host-`: the browser accepts it only from this host, over HTTPS, for path `/`.
 pub const COOKIE: &str = "__Host-npo_session";
 
-/// At most this many sessions live at once; beyond it, new visitors are turned away.
+/// At most this many sessions live at once; beyond it, new logins are turned away.
 pub const MAX_SESSIONS: usize = 100_000;
+
+/// At most this many sessions per person (the oldest ends when a new one starts).
+pub const MAX_SESSIONS_PER_PERSON: usize = 20;
+
+/// At most this many patients open per session (one per page; the oldest is closed).
+pub const MAX_PATIENT_CONTEXTS: usize = 20;
+
+/// A patient opened in one page: the opaque handle every request about the patient carries
+/// (never the personnummer), so a page only ever shows the patient it was opened for.
+#[derive(Clone, Debug, Default)]
+pub struct PatientContext {
+    /// Random, 32 hex digits.
+    pub handle: String,
+    /// The patient (12 digits).
+    pub patient: String,
+    /// The user chose to continue without consent (own care giver's records only).
+    pub own_care_giver_only: bool,
+    /// A temporary revoke of blocks made here is in effect until (`YYYYMMDDhhmmss`).
+    pub revoked_until: Option<String>,
+}
+
+/// A context launch waiting for the assignment choice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingLaunch {
+    pub patient: String,
+    /// The user the link was made for.
+    pub user: String,
+    /// Identifies the link (a hash of it), to mark it used when the right user lands.
+    pub link_id: String,
+    /// The link's expiry (seconds since the Unix epoch).
+    pub link_exp: i64,
+}
 
 /// Who is logged in and what they are doing.
 #[derive(Clone, Debug, Default)]
@@ -26,16 +59,30 @@ pub struct Session {
     pub assignments: Vec<Assignment>,
     /// The chosen assignment.
     pub actor: Option<Actor>,
-    /// The selected patient (12 digits).
-    pub patient: Option<String>,
-    /// The user chose to continue without consent (own care giver's records only) for this
-    /// patient.
-    pub own_care_giver_only: bool,
-    /// A context launch waiting for login: the patient to land on and the user it was made
-    /// for (only that user lands on the patient).
-    pub pending_launch: Option<(String, String)>,
+    /// The patients opened in this session's pages, oldest first.
+    pub patients: Vec<PatientContext>,
+    /// A context launch waiting for the assignment choice (only for the user it was made for).
+    pub pending_launch: Option<PendingLaunch>,
     /// Secret for this session's record handles in URLs.
     pub handle_key: [u8; 32],
+}
+
+impl Session {
+    /// The patient context of a page, by its handle.
+    pub fn context(&self, handle: &str) -> Option<&PatientContext> {
+        if handle.is_empty() {
+            return None;
+        }
+        self.patients.iter().find(|c| same_secret(&c.handle, handle))
+    }
+
+    /// Changes the patient context with `handle`, if it exists.
+    pub fn context_mut(&mut self, handle: &str) -> Option<&mut PatientContext> {
+        if handle.is_empty() {
+            return None;
+        }
+        self.patients.iter_mut().find(|c| same_secret(&c.handle, handle))
+    }
 }
 
 struct Entry {
@@ -79,26 +126,51 @@ impl Sessions {
         hex::encode(b)
     }
 
-    /// A new anonymous session; returns its id, or `None` when the store is full.
-    pub fn try_create(&self) -> Option<(String, Session)> {
-        if self.lock().entries.len() >= MAX_SESSIONS {
-            self.sweep(&mut self.lock());
-            if self.lock().entries.len() >= MAX_SESSIONS {
-                return None;
-            }
-        }
-        Some(self.create())
+    /// How many sessions are live (or idle but not yet swept).
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
     }
 
-    /// A new anonymous session; returns its id.
-    pub fn create(&self) -> (String, Session) {
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// A new session for a person who has just logged in; returns its id, or `None` when the
+    /// store is full. A person holds at most [`MAX_SESSIONS_PER_PERSON`]: the oldest ends.
+    pub fn try_create(&self, person: (String, String)) -> Option<(String, Session)> {
+        {
+            let mut map = self.lock();
+            if map.entries.len() >= MAX_SESSIONS {
+                self.sweep(&mut map);
+                if map.entries.len() >= MAX_SESSIONS {
+                    return None;
+                }
+            }
+            let mut mine: Vec<(String, Instant)> = map
+                .entries
+                .iter()
+                .filter(|(_, e)| e.session.person.as_ref().is_some_and(|p| p.0 == person.0))
+                .map(|(id, e)| (id.clone(), e.last_seen))
+                .collect();
+            if mine.len() >= MAX_SESSIONS_PER_PERSON {
+                mine.sort_by_key(|(_, seen)| *seen);
+                for (id, _) in mine.iter().take(mine.len() + 1 - MAX_SESSIONS_PER_PERSON) {
+                    map.entries.remove(id);
+                }
+            }
+        }
         let mut handle_key = [0u8; 32];
         let _ = self.rng.fill(&mut handle_key);
         let session = Session {
             csrf: self.random_hex(32),
+            person: Some(person),
             handle_key,
             ..Session::default()
         };
+        Some(self.insert(session))
+    }
+
+    fn insert(&self, session: Session) -> (String, Session) {
         let mut map = self.lock();
         let mut id = self.random_hex(32);
         while map.entries.contains_key(&id) {
@@ -151,17 +223,20 @@ impl Sessions {
         }
     }
 
-    /// Gives the session a new id and CSRF token (at login, against session fixation).
-    pub fn rotate(&self, id: &str) -> Option<String> {
-        let mut map = self.lock();
-        let mut e = map.entries.remove(id)?;
-        e.session.csrf = self.random_hex(32);
-        let mut new_id = self.random_hex(32);
-        while map.entries.contains_key(&new_id) {
-            new_id = self.random_hex(32);
-        }
-        map.entries.insert(new_id.clone(), e);
-        Some(new_id)
+    /// Opens `patient` in a new page context; returns its handle (`None` if the session is
+    /// gone). The oldest context is closed beyond [`MAX_PATIENT_CONTEXTS`].
+    pub fn open_patient(&self, id: &str, patient: &str) -> Option<String> {
+        let handle = self.random_hex(16);
+        let ok = self.update(id, |s| {
+            s.patients.push(PatientContext {
+                handle: handle.clone(),
+                patient: patient.to_owned(),
+                ..PatientContext::default()
+            });
+            let extra = s.patients.len().saturating_sub(MAX_PATIENT_CONTEXTS);
+            s.patients.drain(..extra);
+        });
+        ok.then_some(handle)
     }
 
     pub fn remove(&self, id: &str) {
@@ -186,17 +261,51 @@ pub fn same_secret(a: &str, b: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn anna() -> (String, String) {
+        ("SE2321000016-P001".into(), "Anna Lind".into())
+    }
+
     #[test]
-    fn idle_sessions_expire_and_rotation_changes_id_and_token() {
+    fn idle_sessions_expire() {
         let s = Sessions::new(Duration::from_millis(50));
-        let (id, first) = s.create();
+        let (id, first) = s.try_create(anna()).unwrap();
         assert!(s.get(&id).is_some());
-        let new_id = s.rotate(&id).unwrap();
-        assert_ne!(new_id, id);
-        assert!(s.get(&id).is_none());
-        assert_ne!(s.get(&new_id).unwrap().csrf, first.csrf);
+        let (other, second) = s.try_create(anna()).unwrap();
+        assert_ne!(other, id);
+        assert_ne!(first.csrf, second.csrf);
         std::thread::sleep(Duration::from_millis(80));
-        assert!(s.get(&new_id).is_none(), "idle session must expire");
+        assert!(s.get(&id).is_none(), "idle session must expire");
+    }
+
+    #[test]
+    fn a_person_holds_a_bounded_number_of_sessions() {
+        let s = Sessions::new(Duration::from_secs(60));
+        let ids: Vec<String> = (0..MAX_SESSIONS_PER_PERSON + 3)
+            .map(|_| s.try_create(anna()).unwrap().0)
+            .collect();
+        assert_eq!(s.len(), MAX_SESSIONS_PER_PERSON);
+        assert!(s.get(ids.last().unwrap()).is_some(), "the newest lives");
+        assert!(s.get(&ids[0]).is_none(), "the oldest ended");
+    }
+
+    #[test]
+    fn patient_contexts_are_per_page_and_bounded() {
+        let s = Sessions::new(Duration::from_secs(60));
+        let (id, _) = s.try_create(anna()).unwrap();
+        let a = s.open_patient(&id, "191212121212").unwrap();
+        let b = s.open_patient(&id, "199001012380").unwrap();
+        assert_ne!(a, b);
+        let sess = s.get(&id).unwrap();
+        assert_eq!(sess.context(&a).unwrap().patient, "191212121212");
+        assert_eq!(sess.context(&b).unwrap().patient, "199001012380");
+        assert!(sess.context("").is_none());
+        for _ in 0..MAX_PATIENT_CONTEXTS {
+            s.open_patient(&id, "191212121212").unwrap();
+        }
+        let sess = s.get(&id).unwrap();
+        assert_eq!(sess.patients.len(), MAX_PATIENT_CONTEXTS);
+        assert!(sess.context(&a).is_none(), "the oldest page's patient is closed");
+        assert!(s.open_patient("unknown", "191212121212").is_none());
     }
 
     #[test]
