@@ -10,9 +10,9 @@ mod common;
 
 use common::start;
 use npo::federation::WebSpec;
+use npo_gate::InformationType;
 use npo_pki::CertSpec;
 use npo_security::access_log::{AccessLog, Activity, Page};
-use npo_gate::InformationType;
 use npo_security::blocks::{BlockKind, BlockStore, NewBlock};
 use npo_security::directory::DirectoryStore;
 use npo_store::Db;
@@ -134,7 +134,11 @@ async fn clinician_web_app_in_a_browser() {
             "no session cookie before login ({path})"
         );
     }
-    assert_eq!(app.session_count(), 0, "anonymous requests create no session");
+    assert_eq!(
+        app.session_count(),
+        0,
+        "anonymous requests create no session"
+    );
 
     // Records that go on today whatever the period: a chronic diagnosis from 2015 and a
     // prescription started two years ago, still active, at Anna's own care giver.
@@ -181,7 +185,11 @@ async fn clinician_web_app_in_a_browser() {
             npo_riv::common::display_time(&npo_riv::time::today()),
         ),
     ];
-    for (name, c) in [("ANNA", cert(ANNA)), ("ERIK", cert(ERIK)), ("JOHAN", cert(JOHAN))] {
+    for (name, c) in [
+        ("ANNA", cert(ANNA)),
+        ("ERIK", cert(ERIK)),
+        ("JOHAN", cert(JOHAN)),
+    ] {
         env.push((format!("NPO_CERT_{name}"), c.cert.display().to_string()));
         env.push((format!("NPO_KEY_{name}"), c.key.display().to_string()));
     }
@@ -223,7 +231,11 @@ async fn clinician_web_app_in_a_browser() {
     // Not for a user of another care giver: the region's record system may not open npo for
     // the municipality's nurse.
     let (status, url) = launch(KOMMUN_NURSE).await;
-    assert_eq!((status, url.as_str()), (403, ""), "no link for another care giver's user");
+    assert_eq!(
+        (status, url.as_str()),
+        (403, ""),
+        "no link for another care giver's user"
+    );
     env.push(("NPO_LAUNCH_URL".into(), for_anna));
     env.push(("NPO_LAUNCH_URL_OTHER".into(), for_other));
     // A system that is not a record system may not make links.
@@ -261,7 +273,12 @@ async fn clinician_web_app_in_a_browser() {
                     anna.rights = InformationType::ALL
                         .iter()
                         .filter(|t| t.code() != "dia")
-                        .flat_map(|t| [format!("Läsa;{};VG", t.code()), format!("Läsa;{};SJF", t.code())])
+                        .flat_map(|t| {
+                            [
+                                format!("Läsa;{};VG", t.code()),
+                                format!("Läsa;{};SJF", t.code()),
+                            ]
+                        })
                         .collect();
                 }
                 "remove-assignment" => {
@@ -392,7 +409,10 @@ async fn ongoing_records(t: &common::TestFed) -> String {
     p.end_of_treatment = None;
     p.end_of_treatment_reason = None;
     source.put::<GetDiagnosisV2>(&d).await.expect("stored");
-    source.put::<GetMedicationHistoryV2>(&m).await.expect("stored");
+    source
+        .put::<GetMedicationHistoryV2>(&m)
+        .await
+        .expect("stored");
     source.sync_engagements().await.expect("index updated");
     format!(
         "{}|{}",

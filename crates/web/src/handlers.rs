@@ -163,9 +163,13 @@ impl NotWorking {
                     p { a href="/patient" { "Välj patient" } }
                 },
             ),
-            NotWorking::DirectoryDown => {
-                error_page(web, s, self.status(), "Informationen kan inte visas", self.text())
-            }
+            NotWorking::DirectoryDown => error_page(
+                web,
+                s,
+                self.status(),
+                "Informationen kan inte visas",
+                self.text(),
+            ),
         }
     }
 
@@ -174,7 +178,7 @@ impl NotWorking {
         (
             self.status(),
             Html(
-                html! { section.part { h2 { (t.name()) } (notice("error", self.text())) } }
+                html! { section.part data-testid=(format!("part-{}", t.key())) { h2 { (t.name()) } (notice("error", self.text())) } }
                     .into_string(),
             ),
         )
@@ -182,7 +186,8 @@ impl NotWorking {
     }
 }
 
-const ASSIGNMENT_GONE: &str = "Ditt medarbetaruppdrag har ändrats eller tagits bort i HSA-katalogen. Välj uppdrag igen.";
+const ASSIGNMENT_GONE: &str =
+    "Ditt medarbetaruppdrag har ändrats eller tagits bort i HSA-katalogen. Välj uppdrag igen.";
 
 /// The chosen assignment as the directory says now: rights removed there reach open sessions
 /// at their next request. A changed assignment replaces the session's; a removed one (or one no
@@ -220,7 +225,11 @@ async fn current_actor(web: &Web, id: &SessionId, s: &Session) -> Result<Actor, 
 }
 
 /// The actor (rechecked against the directory) and the patient of the page's handle.
-async fn working(web: &Web, id: &SessionId, handle: &str) -> Result<Working, (Session, NotWorking)> {
+async fn working(
+    web: &Web,
+    id: &SessionId,
+    handle: &str,
+) -> Result<Working, (Session, NotWorking)> {
     let s = session(web, id);
     let actor = match current_actor(web, id, &s).await {
         Ok(a) => a,
@@ -561,7 +570,10 @@ pub async fn assignment_page(
     // What the directory offers now, not what it offered at login.
     match web.directory.assignments_of(&person).await {
         Ok(a) => {
-            let care: Vec<_> = a.into_iter().filter(|a| a.purpose == PURPOSE_CARE).collect();
+            let care: Vec<_> = a
+                .into_iter()
+                .filter(|a| a.purpose == PURPOSE_CARE)
+                .collect();
             s.assignments = care.clone();
             web.sessions.update(&id.id, |s| s.assignments = care);
         }
@@ -1386,7 +1398,7 @@ impl ReadFailure {
             ReadFailure::Refused(t, r) => (
                 StatusCode::FORBIDDEN,
                 Html(
-                    html! { section.part { h2 { (t.name()) } (notice("error", r.explanation())) } }
+                    html! { section.part data-testid=(format!("part-{}", t.key())) { h2 { (t.name()) } (notice("error", r.explanation())) } }
                         .into_string(),
                 ),
             )
@@ -1430,7 +1442,11 @@ async fn read_type(
     let period = filter.period().map_err(ReadFailure::BadFilter)?;
     // Diagnoses and medications are read without the period and kept if in the period or
     // ongoing/current.
-    let asked = if reads_ongoing(t) { None } else { period.clone() };
+    let asked = if reads_ongoing(t) {
+        None
+    } else {
+        period.clone()
+    };
     let mut answer = web
         .gate
         .read(

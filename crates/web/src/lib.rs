@@ -13,9 +13,9 @@
 //!   personnummer in URLs (record links use per-session handles) or in the application log.
 
 mod handlers;
-mod ongoing;
 pub mod ident;
 pub mod launch;
+mod ongoing;
 mod pages;
 pub mod prelogin;
 pub mod session;
@@ -235,8 +235,10 @@ async fn session_and_headers(
         None => {}
     }
     if wants_session {
-        state.pending = cookie_value(&req, prelogin::LAUNCH_COOKIE)
-            .and_then(|c| web.prelogin.open_pending(&c, chrono::Utc::now().timestamp()));
+        state.pending = cookie_value(&req, prelogin::LAUNCH_COOKIE).and_then(|c| {
+            web.prelogin
+                .open_pending(&c, chrono::Utc::now().timestamp())
+        });
     }
     req.extensions_mut().insert(state);
     let mut resp = next.run(req).await;

@@ -70,7 +70,10 @@ impl PreLogin {
 
     /// The form token that goes with `nonce`.
     pub fn form_token(&self, nonce: &str) -> String {
-        let tag = hmac::sign(&self.csrf_key, format!("npo-prelogin-csrf\n{nonce}").as_bytes());
+        let tag = hmac::sign(
+            &self.csrf_key,
+            format!("npo-prelogin-csrf\n{nonce}").as_bytes(),
+        );
         hex::encode(tag.as_ref())
     }
 

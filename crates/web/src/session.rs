@@ -73,7 +73,9 @@ impl Session {
         if handle.is_empty() {
             return None;
         }
-        self.patients.iter().find(|c| same_secret(&c.handle, handle))
+        self.patients
+            .iter()
+            .find(|c| same_secret(&c.handle, handle))
     }
 
     /// Changes the patient context with `handle`, if it exists.
@@ -81,7 +83,9 @@ impl Session {
         if handle.is_empty() {
             return None;
         }
-        self.patients.iter_mut().find(|c| same_secret(&c.handle, handle))
+        self.patients
+            .iter_mut()
+            .find(|c| same_secret(&c.handle, handle))
     }
 }
 
@@ -304,7 +308,10 @@ mod tests {
         }
         let sess = s.get(&id).unwrap();
         assert_eq!(sess.patients.len(), MAX_PATIENT_CONTEXTS);
-        assert!(sess.context(&a).is_none(), "the oldest page's patient is closed");
+        assert!(
+            sess.context(&a).is_none(),
+            "the oldest page's patient is closed"
+        );
         assert!(s.open_patient("unknown", "191212121212").is_none());
     }
 

@@ -15,7 +15,6 @@ use hyper::{Method, Request, header};
 use npo::federation::{Federation, FederationSpec, WebSpec};
 use npo_bench::BenchClient;
 use npo_gate::InformationType;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
@@ -34,12 +33,15 @@ const ANNA: &str = "SE2321000016-P001";
 struct Session {
     client: BenchClient,
     base: String,
+    /// The `Cookie` header: every cookie the app set, `name=value; …`.
     cookie: String,
 }
 
 struct Answer {
     status: u16,
     body: String,
+    /// Where a redirect leads.
+    location: String,
 }
 
 impl Session {
@@ -63,14 +65,32 @@ impl Session {
             None => Full::new(Bytes::new()),
         };
         let resp = self.client.request(req.body(body)?).await?;
-        if let Some(c) = resp.headers().get(header::SET_COOKIE) {
-            let c = c.to_str()?;
-            self.cookie = c.split(';').next().unwrap_or("").to_owned();
+        for c in resp.headers().get_all(header::SET_COOKIE) {
+            let pair = c.to_str()?.split(';').next().unwrap_or("").to_owned();
+            let name = pair.split('=').next().unwrap_or("").to_owned();
+            let mut kept: Vec<String> = self
+                .cookie
+                .split("; ")
+                .filter(|k| !k.is_empty() && !k.starts_with(&format!("{name}=")))
+                .map(str::to_owned)
+                .collect();
+            kept.push(pair);
+            self.cookie = kept.join("; ");
         }
         let status = resp.status().as_u16();
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
         let body =
             String::from_utf8_lossy(&resp.into_body().collect().await?.to_bytes()).into_owned();
-        Ok(Answer { status, body })
+        Ok(Answer {
+            status,
+            body,
+            location,
+        })
     }
 
     async fn get(&mut self, path: &str) -> anyhow::Result<Answer> {
@@ -93,8 +113,8 @@ fn value_of(page: &str, name: &str) -> anyhow::Result<String> {
 }
 
 /// Logs in as Anna through the demo picker and opens Tolvan (relation and consent registered
-/// when asked for).
-async fn log_in(client: BenchClient, base: &str) -> anyhow::Result<Session> {
+/// when asked for); returns the session and the page's patient handle.
+async fn log_in(client: BenchClient, base: &str) -> anyhow::Result<(Session, String)> {
     let mut s = Session {
         client,
         base: base.to_owned(),
@@ -109,17 +129,28 @@ async fn log_in(client: BenchClient, base: &str) -> anyhow::Result<Session> {
     let assignment = value_of(&page.body, "assignment")?;
     s.post("/uppdrag", &format!("assignment={assignment}&csrf={csrf}"))
         .await?;
-    s.post("/patient", &format!("personnummer={TOLVAN}&csrf={csrf}"))
+    let opened = s
+        .post("/patient", &format!("personnummer={TOLVAN}&csrf={csrf}"))
         .await?;
+    let p = opened
+        .location
+        .split("p=")
+        .nth(1)
+        .context("the patient's page handle")?
+        .to_owned();
     for _ in 0..3 {
-        let page = s.get("/oversikt?period=all").await?;
+        let page = s.get(&format!("/oversikt?p={p}&period=all")).await?;
         if page.body.contains("action=\"/relation\"") {
-            s.post("/relation", &format!("days=1&csrf={csrf}")).await?;
-        } else if page.body.contains("action=\"/samtycke\"") {
-            s.post("/samtycke", &format!("scope=enhet&days=1&csrf={csrf}"))
+            s.post("/relation", &format!("days=1&p={p}&csrf={csrf}"))
                 .await?;
+        } else if page.body.contains("action=\"/samtycke\"") {
+            s.post(
+                "/samtycke",
+                &format!("scope=enhet&days=1&p={p}&csrf={csrf}"),
+            )
+            .await?;
         } else if page.status == 200 && page.body.contains("data-part") {
-            return Ok(s);
+            return Ok((s, p));
         } else {
             bail!("unexpected overview page ({})", page.status);
         }
@@ -158,16 +189,15 @@ async fn main() -> anyhow::Result<()> {
     for _ in 0..args.users {
         sessions.push(log_in(client.clone(), &base).await?);
     }
-    let parts: Arc<Vec<String>> = Arc::new(
-        InformationType::ALL
-            .iter()
-            .map(|t| format!("/oversikt/del/{}?period=all", t.key()))
-            .collect(),
-    );
+    let types = InformationType::ALL.len();
     // Warm-up: one overview per user.
     let deadline = Instant::now() + Duration::from_secs(args.duration_secs);
-    let workers = sessions.into_iter().map(|mut s| {
-        let parts = parts.clone();
+    let workers = sessions.into_iter().map(|(mut s, p)| {
+        let parts: Vec<String> = InformationType::ALL
+            .iter()
+            .map(|t| format!("/oversikt/del/{}?p={p}&period=all", t.key()))
+            .collect();
+        let overview = format!("/oversikt?p={p}&period=all");
         tokio::spawn(async move {
             let mut overviews = Vec::new();
             let mut part_times = Vec::new();
@@ -175,7 +205,7 @@ async fn main() -> anyhow::Result<()> {
             let mut first = true;
             while Instant::now() < deadline {
                 let t0 = Instant::now();
-                let page = s.get("/oversikt?period=all").await;
+                let page = s.get(&overview).await;
                 let cookie = s.cookie.clone();
                 let answers = join_all(parts.iter().map(|p| {
                     let mut one = Session {
@@ -224,7 +254,7 @@ async fn main() -> anyhow::Result<()> {
     println!(
         "## web app under load\n\n{} users, Tolvan's overview ({} information types, all time), {} s, {} CPU cores shared by load generator and federation (same process), SQLite/PostgreSQL per NPO_TEST_DB.\n",
         args.users,
-        parts.len(),
+        types,
         args.duration_secs,
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
