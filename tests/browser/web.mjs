@@ -231,6 +231,11 @@ const scenarios = {
       const list = await page.locator("main").innerText();
       check(list.includes(title), `${title} in the last 3 months: ${list}`);
     }
+    // A visit cancelled in 2011 is in no recent period (it is in all time).
+    await page.goto(`${WEB}/typ/vardkontakter?p=${h0}`);
+    check(!(await page.locator("main").innerText()).includes("2011-04-05"), "no cancelled contact from 2011 in the last 3 months");
+    await page.goto(`${WEB}/typ/vardkontakter?p=${h0}&period=all`);
+    check((await page.locator("main").innerText()).includes("2011-04-05"), "the cancelled contact from 2011 in all time");
     await page.goto(`${WEB}/oversikt?p=${h0}`);
     await page.waitForSelector("body[data-overview-complete=true]", { timeout: 60000 });
     await page.screenshot({ path: `${ART}/overview-3-months.png`, fullPage: true });

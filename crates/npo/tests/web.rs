@@ -361,7 +361,7 @@ async fn clinician_web_app_in_a_browser() {
 async fn ongoing_records(t: &common::TestFed) -> String {
     use npo_riv::Contract;
     use npo_riv::contracts::medication_history_v2::PrescriptionStatus;
-    use npo_riv::contracts::{GetDiagnosisV2, GetMedicationHistoryV2};
+    use npo_riv::contracts::{GetCareContactsV3, GetDiagnosisV2, GetMedicationHistoryV2};
     let source = &t.fed.sources[0].system;
     let la = source.cfg.hsa_id.clone();
     let pop = npo::seeding::population(
@@ -374,6 +374,8 @@ async fn ongoing_records(t: &common::TestFed) -> String {
             .collect::<Vec<_>>(),
     )
     .expect("the sources have care units");
+    let mut contacts = npo_seed::check::Collect::<GetCareContactsV3>::default();
+    let _ = pop.emit(0, &mut contacts);
     let mut diagnoses = npo_seed::check::Collect::<GetDiagnosisV2>::default();
     let mut medications = npo_seed::check::Collect::<GetMedicationHistoryV2>::default();
     let _ = pop.emit(0, &mut diagnoses);
@@ -408,6 +410,26 @@ async fn ongoing_records(t: &common::TestFed) -> String {
     p.start_of_first_treatment = Some(two_years_ago);
     p.end_of_treatment = None;
     p.end_of_treatment_reason = None;
+    // A visit booked for 5 April 2011 and cancelled (no end): long past, in no recent period.
+    let mut c = contacts
+        .items
+        .into_iter()
+        .find(|c| at_source(&c.header.source_system_hsa_id))
+        .expect("a care contact at the first source");
+    c.header.document_id = "web-installd-2011".into();
+    c.header.accountable.author_time = "20110301100000".into();
+    c.header.nullified = None;
+    c.header.nullified_reason = None;
+    c.body.time_period = Some(npo_riv::contracts::care_contacts_v2::TimePeriod {
+        start: "20110405090000".into(),
+        end: None,
+    });
+    c.body.status = Some(npo_riv::common::Cv::coded(
+        "53641000052109",
+        npo_riv::contracts::care_contacts_v3::SNOMED_CT_SE,
+        "Inställd vårdkontakt",
+    ));
+    source.put::<GetCareContactsV3>(&c).await.expect("stored");
     source.put::<GetDiagnosisV2>(&d).await.expect("stored");
     source
         .put::<GetMedicationHistoryV2>(&m)
