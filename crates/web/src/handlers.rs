@@ -1777,8 +1777,9 @@ pub async fn revoke_block(
     };
     tracing::info!(revoked, "blocks revoked temporarily");
     if revoked > 0 {
+        // Every page of this session on the patient says so.
         web.sessions.update(&id.id, |s| {
-            if let Some(c) = s.context_mut(&w.ctx.handle) {
+            for c in s.patients.iter_mut().filter(|c| c.patient == w.ctx.patient) {
                 c.revoked_until = Some(until.clone());
             }
         });

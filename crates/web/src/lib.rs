@@ -9,6 +9,10 @@
 //! - **The PDL flow** through [`npo_gate::Gate`], the one place the rules live: available
 //!   patient → relation → consent or emergency access → overview; blocked information is only
 //!   announced, and can be revoked temporarily with the patient's consent or in an emergency.
+//! - **Sessions only at login**: before it, nothing is kept on the server ([`prelogin`]), so
+//!   anonymous requests cannot fill the session store. The patient is bound to each page by an
+//!   opaque handle (two tabs, two patients), and the chosen assignment is re-resolved in the
+//!   directory on every request about a patient.
 //! - **Seen, not stored**: every page is `Cache-Control: no-store`; no record content or
 //!   personnummer in URLs (record links use per-session handles) or in the application log.
 
