@@ -8,7 +8,7 @@ use axum::extract::{Extension, Form, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use npo_gate::{Basis, InformationType, ReadAnswer, ReadRequest, Record, Refusal};
+use npo_gate::{Basis, Delivery, InformationType, ReadAnswer, ReadRequest, Record, Refusal};
 use npo_pki::PeerIdentity;
 use npo_riv::common::DatePeriod;
 use npo_riv::headers::StatusCode as SourceStatus;
@@ -1065,13 +1065,15 @@ impl ReadFailure {
     }
 }
 
-/// Reads one type through the gate with the filters.
+/// Reads one type through the gate with the filters; the gate returns and logs only what
+/// `delivery` says the page shows.
 async fn read_type(
     web: &Web,
     actor: &Actor,
     patient: &str,
     t: InformationType,
     filter: &Filter,
+    delivery: Delivery,
 ) -> Result<ReadAnswer, ReadFailure> {
     let period = filter.period().map_err(ReadFailure::BadFilter)?;
     web.gate
@@ -1082,6 +1084,7 @@ async fn read_type(
                 types: vec![t],
                 period,
                 care_givers: filter.care_givers(),
+                delivery,
             },
         )
         .await
@@ -1090,7 +1093,11 @@ async fn read_type(
 
 /// A record's handle in URLs: a keyed hash of its source and document id, per session.
 fn handle(s: &Session, r: &Record) -> String {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, &s.handle_key);
+    handle_with(&s.handle_key, r)
+}
+
+fn handle_with(handle_key: &[u8], r: &Record) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, handle_key);
     let m = r.meta();
     let tag = hmac::sign(
         &key,
@@ -1168,16 +1175,17 @@ pub async fn overview_part(
         Ok(w) => w,
         Err(_) => return StatusCode::UNAUTHORIZED.into_response(),
     };
-    let answer = match read_type(&web, actor, patient, t, &filter).await {
+    let answer = match read_type(&web, actor, patient, t, &filter, Delivery::Latest(LATEST)).await {
         Ok(a) => a,
         Err(f) => return f.into_response(),
     };
     let items = sorted(&answer.records);
+    let total = answer.matching;
     let attention = items.iter().any(|(_, v)| v.attention);
     let qs = filter.query_string();
     let html = html! {
         section.part.attention[attention] data-testid=(format!("part-{}", t.key())) aria-labelledby=(format!("rubrik-{}", t.key())) {
-            h2 id=(format!("rubrik-{}", t.key())) { (t.name()) " " span.meta { "(" (items.len()) ")" } }
+            h2 id=(format!("rubrik-{}", t.key())) { (t.name()) " " span.meta { "(" (total) ")" } }
             (part_notices(&answer))
             @if items.is_empty() {
                 p.meta { "Ingen information under vald period." }
@@ -1192,8 +1200,8 @@ pub async fn overview_part(
                         }
                     }
                 }
-                @if items.len() > LATEST {
-                    p { a href=(format!("/typ/{}?{qs}", t.key())) { "Visa alla " (items.len()) } }
+                @if total > LATEST {
+                    p { a href=(format!("/typ/{}?{qs}", t.key())) { "Visa alla " (total) } }
                 } @else {
                     p { a href=(format!("/typ/{}?{qs}", t.key())) { "Visa lista" } }
                 }
@@ -1237,7 +1245,7 @@ pub async fn type_list(
         Ok(w) => w,
         Err(to) => return see_other(to),
     };
-    let answer = match read_type(&web, actor, patient, t, &filter).await {
+    let answer = match read_type(&web, actor, patient, t, &filter, Delivery::All).await {
         Ok(a) => a,
         Err(f) => return f.into_response(),
     };
@@ -1288,7 +1296,13 @@ pub async fn record_detail(
         Ok(w) => w,
         Err(to) => return see_other(to),
     };
-    let answer = match read_type(&web, actor, patient, t, &filter).await {
+    // Only the record asked for is delivered (and logged).
+    let handle_key = s.handle_key;
+    let wanted = h.clone();
+    let only = Delivery::Only(std::sync::Arc::new(move |r: &Record| {
+        handle_with(&handle_key, r) == wanted
+    }));
+    let answer = match read_type(&web, actor, patient, t, &filter, only).await {
         Ok(a) => a,
         Err(f) => return f.into_response(),
     };
