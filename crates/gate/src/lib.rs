@@ -186,6 +186,10 @@ struct Checked {
     now: String,
 }
 
+/// One log entry's key: information type, the information's care giver and care unit, and the
+/// activity.
+type LookKey = (String, String, String, &'static str);
+
 /// One fetched record with its facts.
 struct Seen {
     record: Record,
@@ -485,10 +489,7 @@ impl Gate {
 
         // 8. The log: one entry per (type, care giver, care unit, activity) with the ids of the
         //    records delivered, durable before anything is returned.
-        let mut looks: BTreeMap<
-            (String, String, String, &'static str),
-            (Activity, Vec<RecordRef>),
-        > = BTreeMap::new();
+        let mut looks: BTreeMap<LookKey, (Activity, Vec<RecordRef>)> = BTreeMap::new();
         for s in &delivered {
             let activity = match lifted(&s.facts, actor, &blocks, &now) {
                 Some(emergency)
