@@ -886,3 +886,50 @@ async fn sources_on_an_older_contract_version_are_shown_once() {
     );
     s.t.shutdown().await;
 }
+
+/// The patient's log extract (GetAccessLogsForPatient) is answered only through the service
+/// platform, and each extract is recorded as a read of the log, with the consumer system that
+/// asked and its purpose.
+#[tokio::test]
+async fn the_patients_log_extract_is_recorded_and_only_the_platform_may_ask() {
+    use npo_riv::contracts::access_logs_for_patient_v1::{
+        GetAccessLogsForPatientRequest, XsDateTime,
+    };
+    let s = setup().await;
+    let day = |h: i64| XsDateTime::from_stockholm_timestamp(&ts(h)).unwrap();
+    let req = GetAccessLogsForPatientRequest::new(TOLVAN, day(-1), day(1));
+    let env = common::envelope(npo::demo::SECURITY_HSA_ID, &req.write());
+    // Straight to the producer, past the router: refused, nothing read.
+    let direct = format!(
+        "{}/riv/log",
+        s.t.fed.info.security_api_url.trim_end_matches("/api/v1")
+    );
+    let r = common::post(&s.t.consumer, &direct, env.clone(), &[]).await;
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert!(
+        r.body.contains("through the service platform only"),
+        "{}",
+        r.body
+    );
+    assert!(
+        s.gate
+            .log()
+            .reads(Page::first(10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Through the platform: answered, and recorded with the consumer as the system.
+    let r = common::post(&s.t.consumer, s.t.router(), env, &[]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let reads = s.gate.log().reads(Page::first(10)).await.unwrap();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0].system_hsa_id, npo::demo::CONSUMER_HSA_ID);
+    assert_eq!(
+        reads[0].purpose,
+        npo_security::access_log::PURPOSE_PATIENT_EXTRACT
+    );
+    assert_eq!(reads[0].query_kind, "patient_extract");
+    assert!(reads[0].user_hsa_id.is_none());
+    s.t.shutdown().await;
+}
