@@ -379,6 +379,8 @@ const scenarios = {
     let text = await partsText(page);
     check(!text.includes(env.NPO_BLOCKED_GIVER), "no record of the blocked care giver on the page");
     check(await page.locator("[data-testid=blocked]").first().isVisible(), "blocked-information notice");
+    const sourcesText = async () => (await page.locator("[data-testid=sources]").allInnerTexts()).join("\n");
+    check(!(await sourcesText()).includes(env.NPO_BLOCKED_GIVER), "the sources line does not name the blocked source");
     await page.screenshot({ path: `${ART}/blocked.png`, fullPage: true });
     await page.locator("[data-testid=blocked] a").first().click();
     await page.getByRole("heading", { name: "Spärrad information" }).waitFor();
@@ -388,6 +390,7 @@ const scenarios = {
     await fullOverview(page);
     text = await partsText(page);
     check(text.includes(env.NPO_BLOCKED_GIVER), "after the temporary revoke the records are shown");
+    check((await sourcesText()).includes(env.NPO_BLOCKED_GIVER), "after the temporary revoke the source is named");
     check((await page.locator("[data-testid=blocked]").count()) === 0, "no notice after the revoke");
     // The revoke is in effect, and says until when: the end of today.
     const revoke = await page.getByTestId("revoke-in-effect").innerText();

@@ -9,10 +9,12 @@
 //! 4. **consent or emergency access** for other care givers' records (the own care giver's
 //!    records follow the VE/VG scope rules instead);
 //!
-//! then fetches through the aggregating services, drops records without care unit and care giver,
-//! applies the scope rules and the patient's **blocks**, and **logs** one entry per record
-//! shown — durably, before anything is returned. If any check or the log cannot be made,
-//! nothing is shown (fail closed).
+//! then fetches through the aggregating services (every contract version of each type, merged),
+//! drops records without care unit and care giver, applies the scope rules and the patient's
+//! **blocks**, selects what the consumer delivers ([`Delivery`]) and **logs** exactly that: one
+//! entry per (information type, care giver, care unit, activity) of the read, with the ids of
+//! the records delivered — durably, before anything is returned. If any check or the log cannot
+//! be made, nothing is shown (fail closed).
 
 mod types;
 
@@ -23,14 +25,14 @@ use npo_riv::accesscontrol::{AssertCareEngagement, AssertCareEngagementResponse}
 use npo_riv::common::{DatePeriod, PersonId, Query};
 use npo_riv::headers::{HEADERS_NS, ProcessingStatus, ProcessingStatusRecord, StatusCode};
 use npo_router::{CallError, VpClient};
-use npo_security::access_log::{AccessLog, Activity, NewEntry, Resource};
+use npo_security::access_log::{AccessLog, Activity, NewEntry, RecordRef, Resource};
 use npo_security::blocks::{Block, BlockStore, RevokeFor, RevokeReason};
 use npo_security::consent::{ConsentKind, ConsentStore, NewConsent};
 use npo_security::relation::RelationStore;
 use npo_security::{Actor, PURPOSE_CARE, RecordFacts, Scope};
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How long a positive "available patient" answer is reused.
@@ -55,6 +57,74 @@ pub struct ReadRequest {
     pub period: Option<DatePeriod>,
     /// Only these care givers' records (empty: all).
     pub care_givers: Vec<String>,
+    /// Which of the records the actor may see are delivered (returned and logged).
+    pub delivery: Delivery,
+}
+
+/// Selects records by what the consumer shows (e.g. a period rule, or the one record of a
+/// detail view).
+pub type Selector = Arc<dyn Fn(&Record) -> bool + Send + Sync>;
+
+/// Which records a read delivers: the gate returns exactly these and logs exactly these. What is
+/// not delivered is neither returned nor logged; [`ReadAnswer::matching`] counts what the
+/// selector kept before `latest` cut it.
+#[derive(Clone, Default)]
+pub struct Delivery {
+    /// Only the records this selects (`None`: every record the actor may see).
+    pub select: Option<Selector>,
+    /// At most this many, in [`overview_order`] (`None`: all selected).
+    pub latest: Option<usize>,
+}
+
+impl Delivery {
+    /// Every record the actor may see (a full list).
+    pub fn all() -> Delivery {
+        Delivery::default()
+    }
+
+    /// The newest `n` (an overview that shows the latest few and a count).
+    pub fn latest(n: usize) -> Delivery {
+        Delivery {
+            select: None,
+            latest: Some(n),
+        }
+    }
+
+    /// Only the records `select` keeps.
+    pub fn only(select: impl Fn(&Record) -> bool + Send + Sync + 'static) -> Delivery {
+        Delivery {
+            select: Some(Arc::new(select)),
+            latest: None,
+        }
+    }
+
+    /// This delivery, further limited to what `select` keeps.
+    pub fn and(self, select: impl Fn(&Record) -> bool + Send + Sync + 'static) -> Delivery {
+        let select: Selector = match self.select {
+            None => Arc::new(select),
+            Some(first) => Arc::new(move |r: &Record| first(r) && select(r)),
+        };
+        Delivery {
+            select: Some(select),
+            latest: self.latest,
+        }
+    }
+}
+
+impl std::fmt::Debug for Delivery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Delivery")
+            .field("select", &self.select.as_ref().map(|_| ".."))
+            .field("latest", &self.latest)
+            .finish()
+    }
+}
+
+/// The order of an overview: newest first, by the time the record is shown with. Flags
+/// (`attention`) are marks on the items, not an order. [`Delivery::latest`] takes the first
+/// records in this order.
+pub fn overview_order(a: &npo_riv::ItemView, b: &npo_riv::ItemView) -> std::cmp::Ordering {
+    b.time.cmp(&a.time)
 }
 
 /// On what grounds other care givers' records were shown.
@@ -69,8 +139,14 @@ pub enum Basis {
 /// What the actor may see.
 #[derive(Clone, Debug)]
 pub struct ReadAnswer {
+    /// The records delivered (as [`ReadRequest::delivery`] says), each logged.
     pub records: Vec<Record>,
-    /// One entry per source system and type asked.
+    /// How many records the actor may see that match the request (delivered or not).
+    pub matching: usize,
+    /// One entry per source system and type asked (every contract version merged: a source
+    /// answered if it answered through any version). A source whose records were all removed
+    /// by blocks is never listed: for a type where blocks removed records, only the sources
+    /// holding records the actor may see, and those that failed, are.
     pub sources: Vec<(InformationType, ProcessingStatusRecord)>,
     /// Types the platform could not answer for at all.
     pub unavailable_types: Vec<InformationType>,
@@ -144,6 +220,10 @@ struct Checked {
     blocks: Vec<Block>,
     now: String,
 }
+
+/// One log entry's key: information type, the information's care giver and care unit, and the
+/// activity.
+type LookKey = (String, String, String, &'static str);
 
 /// One fetched record with its facts.
 struct Seen {
@@ -345,6 +425,7 @@ impl Gate {
         .await;
         let mut answer = ReadAnswer {
             records: Vec::new(),
+            matching: 0,
             sources: Vec::new(),
             unavailable_types: Vec::new(),
             blocked_information_exists: false,
@@ -400,40 +481,103 @@ impl Gate {
             }
         }
 
-        // 6. Blocks: removed entirely; the actor learns only that something is blocked.
+        // 6. Blocks: removed entirely; the actor learns only that something is blocked — not
+        //    from whom: in a type where blocks removed records, an answering source without a
+        //    record left is not listed.
+        let mut before: HashMap<InformationType, usize> = HashMap::new();
+        for s in &seen {
+            *before.entry(s.record.information_type()).or_default() += 1;
+        }
         let (shown, blocked) =
             npo_security::blocks::filter(seen, |s| &s.facts, actor, &blocks, &now);
         answer.blocked_information_exists = blocked;
-        let unlifted: Vec<Block> = blocks
-            .iter()
-            .cloned()
-            .map(|mut b| {
-                b.temporary_revokes.clear();
-                b
-            })
-            .collect();
+        if blocked {
+            let mut after: HashMap<InformationType, usize> = HashMap::new();
+            let mut holding: HashSet<(InformationType, &str)> = HashSet::new();
+            for s in &shown {
+                let t = s.record.information_type();
+                *after.entry(t).or_default() += 1;
+                holding.insert((t, s.record.meta().source_system));
+            }
+            let blocked_in = |t: &InformationType| {
+                before.get(t).copied().unwrap_or(0) != after.get(t).copied().unwrap_or(0)
+            };
+            answer.sources.retain(|(t, st)| {
+                !blocked_in(t)
+                    || st.status != StatusCode::DataFromSource
+                    || holding.contains(&(*t, st.logical_address.as_str()))
+            });
+        }
 
-        // 7. The log: one entry per record shown, durable before anything is returned.
-        let entries: Vec<NewEntry> = shown
-            .iter()
-            .map(|s| NewEntry {
-                system_hsa_id: self.cfg.system_hsa_id.clone(),
-                activity: if npo_security::blocks::is_blocked(&s.facts, actor, &unlifted, &now) {
-                    Activity::BlockRevoked
-                } else if s.scope == Scope::Coherent && basis == Basis::Emergency {
+        // 7. What the consumer delivers: exactly what is returned and logged.
+        let selected: Vec<Seen> = match &req.delivery.select {
+            None => shown,
+            Some(select) => shown.into_iter().filter(|s| select(&s.record)).collect(),
+        };
+        answer.matching = selected.len();
+        let delivered: Vec<Seen> = match req.delivery.latest {
+            None => selected,
+            Some(n) => {
+                let mut keyed: Vec<(npo_riv::ItemView, Seen)> =
+                    selected.into_iter().map(|s| (s.record.view(), s)).collect();
+                keyed.sort_by(|a, b| overview_order(&a.0, &b.0));
+                keyed.into_iter().take(n).map(|(_, s)| s).collect()
+            }
+        };
+
+        // 8. The log: one entry per (type, care giver, care unit, activity) with the ids of the
+        //    records delivered, durable before anything is returned.
+        let mut looks: BTreeMap<LookKey, (Activity, Vec<RecordRef>)> = BTreeMap::new();
+        for s in &delivered {
+            let activity = match lifted(&s.facts, actor, &blocks, &now) {
+                Some(emergency)
+                    if emergency || (s.scope == Scope::Coherent && basis == Basis::Emergency) =>
+                {
+                    Activity::EmergencyBlockRevoked
+                }
+                Some(_) => Activity::BlockRevoked,
+                None if s.scope == Scope::Coherent && basis == Basis::Emergency => {
                     Activity::Emergency
-                } else {
-                    Activity::Read
+                }
+                None => Activity::Read,
+            };
+            let m = s.record.meta();
+            looks
+                .entry((
+                    s.facts.information_type.clone(),
+                    s.facts.care_giver_hsa_id.clone(),
+                    s.facts.care_unit_hsa_id.clone(),
+                    activity.as_str(),
+                ))
+                .or_insert_with(|| (activity, Vec::new()))
+                .1
+                .push(RecordRef {
+                    source_system_hsa_id: m.source_system.to_owned(),
+                    document_id: m.document_id.to_owned(),
+                });
+        }
+        let entries: Vec<NewEntry> = looks
+            .into_iter()
+            .map(
+                |(
+                    (information_type, care_giver_hsa_id, care_unit_hsa_id, _),
+                    (activity, records),
+                )| {
+                    NewEntry {
+                        system_hsa_id: self.cfg.system_hsa_id.clone(),
+                        activity,
+                        purpose: PURPOSE_CARE.into(),
+                        actor: actor.clone(),
+                        resource: Resource {
+                            information_type,
+                            patient_id: patient.into(),
+                            care_giver_hsa_id,
+                            care_unit_hsa_id,
+                            records,
+                        },
+                    }
                 },
-                purpose: PURPOSE_CARE.into(),
-                actor: actor.clone(),
-                resource: Resource {
-                    information_type: s.facts.information_type.clone(),
-                    patient_id: patient.into(),
-                    care_giver_hsa_id: s.facts.care_giver_hsa_id.clone(),
-                    care_unit_hsa_id: s.facts.care_unit_hsa_id.clone(),
-                },
-            })
+            )
             .collect();
         if !entries.is_empty()
             && let Err(e) = self.log.append(entries).await
@@ -441,7 +585,7 @@ impl Gate {
             tracing::error!(error = %e, "access log unavailable: nothing is shown");
             return Err(Refusal::LogUnavailable);
         }
-        answer.records = shown.into_iter().map(|s| s.record).collect();
+        answer.records = delivered.into_iter().map(|s| s.record).collect();
         Ok(answer)
     }
 
@@ -484,9 +628,67 @@ impl Gate {
         Ok(yes)
     }
 
+    /// One type: every contract version in parallel through the aggregating services, merged.
+    /// A version the platform does not route or authorize (VP004, VP007) is skipped; any other
+    /// failure makes the whole type unavailable (rather than silently missing the sources that
+    /// serve only that version). Records are kept once per (source system, documentId), the
+    /// newest version's copy first.
     async fn fetch(
         &self,
         t: InformationType,
+        patient: &str,
+        period: Option<DatePeriod>,
+    ) -> Result<(Vec<Record>, ProcessingStatus), CallError> {
+        let answers = join_all(
+            (0..t.version_count()).map(|v| self.fetch_version(t, v, patient, period.clone())),
+        )
+        .await;
+        let mut records = Vec::new();
+        let mut statuses: Vec<ProcessingStatusRecord> = Vec::new();
+        let mut seen: HashSet<(String, String)> = HashSet::new();
+        let mut answered_any = false;
+        let mut last_error = None;
+        for answer in answers {
+            let (version_records, status) = match answer {
+                Ok(a) => a,
+                Err(e) if not_offered_fault(&e) => {
+                    last_error = Some(e);
+                    continue;
+                }
+                Err(e) => return Err(e),
+            };
+            answered_any = true;
+            for r in version_records {
+                let m = r.meta();
+                if seen.insert((m.source_system.to_owned(), m.document_id.to_owned())) {
+                    records.push(r);
+                }
+            }
+            for st in status.records {
+                match statuses
+                    .iter_mut()
+                    .find(|s| s.logical_address == st.logical_address)
+                {
+                    None => statuses.push(st),
+                    Some(known) => {
+                        if better_status(&st, known) {
+                            *known = st;
+                        }
+                    }
+                }
+            }
+        }
+        if !answered_any && let Some(e) = last_error {
+            return Err(e);
+        }
+        Ok((records, ProcessingStatus { records: statuses }))
+    }
+
+    /// One contract version of a type, following `hasMore` pages source by source.
+    async fn fetch_version(
+        &self,
+        t: InformationType,
+        v: usize,
         patient: &str,
         period: Option<DatePeriod>,
     ) -> Result<(Vec<Record>, ProcessingStatus), CallError> {
@@ -496,7 +698,7 @@ impl Gate {
             .vp
             .call(
                 &self.cfg.aggregating_logical_address,
-                &t.write_request(&q, None),
+                &t.write_request(v, &q, None),
                 &[],
             )
             .await?;
@@ -509,7 +711,7 @@ impl Gate {
             .map_err(|e| CallError::Malformed(e.to_string()))?
             .unwrap_or_default();
         let (mut records, mut more) = t
-            .parse_response(&env.body)
+            .parse_response(v, &env.body)
             .map_err(|e| CallError::Malformed(e.to_string()))?;
         // Contracts that page: ask each source that has more directly, page by page. Only
         // sources the aggregating services reported as answering are followed, each reference
@@ -549,12 +751,12 @@ impl Gate {
                 .vp
                 .call(
                     &m.logical_address,
-                    &t.write_request(&q, Some(&m.reference)),
+                    &t.write_request(v, &q, Some(&m.reference)),
                     &[],
                 )
                 .await?;
             let (page, next) = t
-                .parse_response(&env.body)
+                .parse_response(v, &env.body)
                 .map_err(|e| CallError::Malformed(e.to_string()))?;
             for r in page {
                 let meta = r.meta();
@@ -571,6 +773,50 @@ impl Gate {
         }
         Ok((records, status))
     }
+}
+
+/// Whether a temporary revoke lifted a block that would otherwise hide the record from the
+/// actor (`None`: no block covers it); `Some(true)` when a lifting revoke was made in an
+/// emergency.
+fn lifted(facts: &RecordFacts, actor: &Actor, blocks: &[Block], now: &str) -> Option<bool> {
+    let mut lifted = None;
+    for b in blocks
+        .iter()
+        .filter(|b| b.is_active() && b.is_outside(actor) && b.covers(facts))
+    {
+        let emergency = b
+            .temporary_revokes
+            .iter()
+            .any(|r| r.lifts_for(actor, now) && r.reason == RevokeReason::Emergency);
+        lifted = Some(lifted.unwrap_or(false) || emergency);
+    }
+    lifted
+}
+
+/// A platform fault saying the version is not offered for that address: not routed (VP004) or
+/// not authorized (VP007).
+fn not_offered_fault(e: &CallError) -> bool {
+    matches!(e, CallError::Fault(f) if not_offered_code(&f.string))
+}
+
+fn not_offered_code(s: &str) -> bool {
+    s.starts_with("VP004") || s.starts_with("VP007")
+}
+
+/// Whether `new` says more of a source than `known` (the status through another version): an
+/// answer beats a failure, and a real failure beats "not routed / not authorized for this
+/// version".
+fn better_status(new: &ProcessingStatusRecord, known: &ProcessingStatusRecord) -> bool {
+    let rank = |s: &ProcessingStatusRecord| {
+        if s.status == StatusCode::DataFromSource {
+            2
+        } else if s.error.as_ref().is_some_and(|e| not_offered_code(&e.code)) {
+            0
+        } else {
+            1
+        }
+    };
+    rank(new) > rank(known)
 }
 
 /// At most this many follow-up pages are fetched per information type and overview.

@@ -1,15 +1,17 @@
-//! The information types the gate shows, and their records. Each type is fetched through one
-//! contract (the newest version npo implements); records are kept typed behind a small
-//! object-safe interface, so the gate and its consumers never match on contracts.
+//! The information types the gate shows, and their records. Each type is fetched through every
+//! version of its contract npo implements, newest first (many producers still serve an older
+//! version only); records are kept typed behind a small object-safe interface, so the gate and
+//! its consumers never match on contracts.
 
 use npo_riv::ContractError;
 use npo_riv::common::{ItemMeta, Query};
 use npo_riv::contract::{Contract, HasMore, ItemView};
 use npo_riv::contracts::{
-    GetAlertInformationV2, GetCareContactsV3, GetCareDocumentationV3, GetCarePlansV2,
-    GetDiagnosisV2, GetECGOutcomeV1, GetFunctionalStatusV2, GetImagingOutcomeV1,
-    GetLaboratoryOrderOutcomeV4, GetMaternityMedicalHistoryV2, GetMedicationHistoryV2,
-    GetObservationsV1, GetReferralOutcomeV3, GetRequestActivitiesV2, GetVaccinationHistoryV2,
+    GetAlertInformationV2, GetCareContactsV2, GetCareContactsV3, GetCareDocumentationV2,
+    GetCareDocumentationV3, GetCarePlansV2, GetDiagnosisV2, GetECGOutcomeV1, GetFunctionalStatusV2,
+    GetImagingOutcomeV1, GetLaboratoryOrderOutcomeV3, GetLaboratoryOrderOutcomeV4,
+    GetMaternityMedicalHistoryV2, GetMedicationHistoryV2, GetObservationsV1, GetReferralOutcomeV3,
+    GetRequestActivitiesV2, GetVaccinationHistoryV2,
 };
 use npo_riv::xml::Element;
 use npo_security::RecordFacts;
@@ -18,10 +20,10 @@ use std::fmt::Debug;
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-/// Declares the information types: variant, contract, PDL code, URL key and Swedish name, in
-/// overview order.
+/// Declares the information types: variant, contract versions (newest first), PDL code, URL key
+/// and Swedish name, in overview order.
 macro_rules! information_types {
-    ($($variant:ident => $contract:ty, $code:literal, $key:literal, $name:literal;)*) => {
+    ($($variant:ident => [$($contract:ty),+], $code:literal, $key:literal, $name:literal;)*) => {
         /// An information type of the overview.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
         pub enum InformationType {
@@ -31,12 +33,12 @@ macro_rules! information_types {
         impl InformationType {
             pub const ALL: &'static [InformationType] = &[$(InformationType::$variant,)*];
 
-            /// The contract the type is fetched with.
-            fn ops(self) -> &'static dyn ContractOps {
+            /// The contract versions the type is fetched with, newest first.
+            fn versions(self) -> &'static [&'static dyn ContractOps] {
                 match self {
                     $(InformationType::$variant => {
-                        static OPS: Ops<$contract> = Ops(PhantomData);
-                        &OPS
+                        const VERSIONS: &[&dyn ContractOps] = &[$(&Ops::<$contract>(PhantomData)),+];
+                        VERSIONS
                     })*
                 }
             }
@@ -67,22 +69,26 @@ macro_rules! information_types {
     };
 }
 
+// Every version npo implements is read, newest first, and the items merged (the newest
+// version's copy of a record wins). The exception: GetRequestActivities 1.0 carries no care
+// giver (nor care unit) in its items, and records without both are never shown to clinicians,
+// so only 2.0 is read.
 information_types! {
-    Alert => GetAlertInformationV2, "upp", "uppmarksamhet", "Uppmärksamhetsinformation";
-    Diagnosis => GetDiagnosisV2, "dia", "diagnoser", "Diagnoser";
-    Medication => GetMedicationHistoryV2, "lak", "lakemedel", "Läkemedel";
-    Laboratory => GetLaboratoryOrderOutcomeV4, "und-kkm-ure", "lab", "Laboratoriesvar";
-    CareDocumentation => GetCareDocumentationV3, "voo", "anteckningar", "Journalanteckningar";
-    CareContact => GetCareContactsV3, "vko", "vardkontakter", "Vårdkontakter";
-    Vaccination => GetVaccinationHistoryV2, "caa-gvh", "vaccinationer", "Vaccinationer";
-    FunctionalStatus => GetFunctionalStatusV2, "fun-fun", "funktionstillstand", "Funktionstillstånd och ADL";
-    CarePlan => GetCarePlansV2, "cll-cp", "vardplaner", "Vårdplaner";
-    Imaging => GetImagingOutcomeV1, "und-bdi-ure", "bild", "Bilddiagnostik";
-    Ecg => GetECGOutcomeV1, "und-ekg-ure", "ekg", "EKG";
-    ReferralOutcome => GetReferralOutcomeV3, "und-kon-ure", "konsultationssvar", "Konsultationssvar";
-    Observation => GetObservationsV1, "chb-o", "tillvaxt", "Tillväxt och mätvärden";
-    Maternity => GetMaternityMedicalHistoryV2, "utr-mtr", "modrahalsovard", "Mödrahälsovård";
-    RequestActivity => GetRequestActivitiesV2, "req-act", "remisstatus", "Remisstatus";
+    Alert => [GetAlertInformationV2], "upp", "uppmarksamhet", "Uppmärksamhetsinformation";
+    Diagnosis => [GetDiagnosisV2], "dia", "diagnoser", "Diagnoser";
+    Medication => [GetMedicationHistoryV2], "lak", "lakemedel", "Läkemedel";
+    Laboratory => [GetLaboratoryOrderOutcomeV4, GetLaboratoryOrderOutcomeV3], "und-kkm-ure", "lab", "Laboratoriesvar";
+    CareDocumentation => [GetCareDocumentationV3, GetCareDocumentationV2], "voo", "anteckningar", "Journalanteckningar";
+    CareContact => [GetCareContactsV3, GetCareContactsV2], "vko", "vardkontakter", "Vårdkontakter";
+    Vaccination => [GetVaccinationHistoryV2], "caa-gvh", "vaccinationer", "Vaccinationer";
+    FunctionalStatus => [GetFunctionalStatusV2], "fun-fun", "funktionstillstand", "Funktionstillstånd och ADL";
+    CarePlan => [GetCarePlansV2], "cll-cp", "vardplaner", "Vårdplaner";
+    Imaging => [GetImagingOutcomeV1], "und-bdi-ure", "bild", "Bilddiagnostik";
+    Ecg => [GetECGOutcomeV1], "und-ekg-ure", "ekg", "EKG";
+    ReferralOutcome => [GetReferralOutcomeV3], "und-kon-ure", "konsultationssvar", "Konsultationssvar";
+    Observation => [GetObservationsV1], "chb-o", "tillvaxt", "Tillväxt och mätvärden";
+    Maternity => [GetMaternityMedicalHistoryV2], "utr-mtr", "modrahalsovard", "Mödrahälsovård";
+    RequestActivity => [GetRequestActivitiesV2], "req-act", "remisstatus", "Remisstatus";
 }
 
 impl InformationType {
@@ -90,20 +96,32 @@ impl InformationType {
         Self::ALL.iter().copied().find(|t| t.key() == key)
     }
 
-    /// The namespace of the contract the type is fetched with.
+    /// The namespace of the newest contract the type is fetched with.
     pub fn contract_namespace(self) -> &'static str {
-        self.ops().namespace()
+        self.versions()[0].namespace()
     }
 
-    pub(crate) fn write_request(self, q: &Query, page_reference: Option<&str>) -> String {
-        self.ops().write_request(q, page_reference)
+    /// The namespaces of every contract version the type is fetched with, newest first.
+    pub fn contract_namespaces(self) -> Vec<&'static str> {
+        self.versions().iter().map(|v| v.namespace()).collect()
+    }
+
+    /// How many contract versions the type is fetched with.
+    pub(crate) fn version_count(self) -> usize {
+        self.versions().len()
+    }
+
+    /// A request of version `v` (0 = newest).
+    pub(crate) fn write_request(self, v: usize, q: &Query, page_reference: Option<&str>) -> String {
+        self.versions()[v].write_request(q, page_reference)
     }
 
     pub(crate) fn parse_response(
         self,
+        v: usize,
         body: &Element,
     ) -> Result<(Vec<Record>, Vec<HasMore>), ContractError> {
-        self.ops().parse_response(self, body)
+        self.versions()[v].parse_response(self, body)
     }
 }
 

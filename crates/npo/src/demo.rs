@@ -327,6 +327,25 @@ pub fn directory(sources: &[SourceConfig]) -> Directory {
             name: s.name.clone(),
             care_giver_hsa_id: Some(s.care_giver_hsa_id.clone()),
         });
+        // One log auditor per care giver (purpose `Uppföljning av åtkomst`): reads the access
+        // log of the care giver's users, nothing else.
+        if let Some(u) = s.care_units.first() {
+            let person = format!("SE{org}-LOGP{i}");
+            d.persons.push(Person {
+                hsa_id: person.clone(),
+                given_name: "Lena".into(),
+                family_name: "Loggström".into(),
+                title: "Loggranskare".into(),
+            });
+            d.assignments.push(EmployeeAssignment {
+                hsa_id: format!("SE{org}-LOGU{i}"),
+                person_hsa_id: person,
+                name: "Loggranskare".into(),
+                care_unit_hsa_id: u.hsa_id.clone(),
+                purpose: npo_security::access_log::PURPOSE_LOG_FOLLOW_UP.into(),
+                rights: Vec::new(),
+            });
+        }
         // Staff HSA-ids are made from the organisation number: one set of staff per organisation
         // (care givers that share one, as in the load benchmark, get none of their own).
         if !orgs_with_staff.insert(org.clone()) {
@@ -413,6 +432,21 @@ mod tests {
         assert!(has(&|a| a.purpose == npo_security::PURPOSE_CARE
             && !a.rights.iter().any(|r| r.ends_with(";SJF"))));
         assert!(has(&|a| a.purpose != npo_security::PURPOSE_CARE));
+        for g in &d.care_givers {
+            let units: Vec<_> = d
+                .care_units
+                .iter()
+                .filter(|u| u.care_giver_hsa_id == g.hsa_id)
+                .collect();
+            assert!(
+                has(
+                    &|a| a.purpose == npo_security::access_log::PURPOSE_LOG_FOLLOW_UP
+                        && units.iter().any(|u| u.hsa_id == a.care_unit_hsa_id)
+                ),
+                "a log auditor at {}",
+                g.hsa_id
+            );
+        }
         assert!(has(&|a| a.care_unit_hsa_id.starts_with("SE2120003140-H")
             && a.rights.iter().any(|r| r.ends_with(";SJF"))));
     }

@@ -1,5 +1,6 @@
 //! The PDL gate over a real federation: each precondition, consent and emergency access,
-//! blocks, and the access log (one entry per record shown; nothing shown without it).
+//! blocks, and the access log (one entry per type, care giver and unit of what was delivered,
+//! with the record ids; nothing shown without it).
 
 mod common;
 
@@ -121,6 +122,21 @@ fn givers(records: &[npo_gate::Record]) -> BTreeMap<String, usize> {
     m
 }
 
+/// The distinct (type, care giver, care unit) of records: one log entry each.
+fn looks(records: &[npo_gate::Record]) -> BTreeSet<(String, String, String)> {
+    records
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            (
+                r.information_type().code().to_owned(),
+                m.care_giver.unwrap().to_owned(),
+                m.care_unit.unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 async fn logged(s: &Setup, patient: &str) -> Vec<npo_security::access_log::Entry> {
     s.gate
         .log()
@@ -164,10 +180,11 @@ async fn with_relation_and_consent_every_care_giver_is_shown_and_each_record_log
         .collect();
     assert_eq!(answered.len(), 3, "every source answered for some type");
 
-    // Exactly one log entry per record shown, with the right fields.
+    // One log entry per (type, care giver, care unit) shown, holding exactly the ids of the
+    // records shown there: each record logged once.
     let log = logged(&s, TOLVAN).await;
-    assert_eq!(log.len(), answer.records.len());
-    let mut shown: Vec<_> = answer
+    assert_eq!(log.len(), looks(&answer.records).len());
+    let shown: BTreeSet<_> = answer
         .records
         .iter()
         .map(|r| {
@@ -176,22 +193,27 @@ async fn with_relation_and_consent_every_care_giver_is_shown_and_each_record_log
                 r.information_type().code().to_owned(),
                 m.care_giver.unwrap().to_owned(),
                 m.care_unit.unwrap().to_owned(),
+                m.source_system.to_owned(),
+                m.document_id.to_owned(),
             )
         })
         .collect();
-    let mut entries: Vec<_> = log
+    let entries: Vec<_> = log
         .iter()
-        .map(|e| {
-            (
-                e.information_type.clone(),
-                e.resource_care_giver_hsa_id.clone(),
-                e.resource_care_unit_hsa_id.clone(),
-            )
+        .flat_map(|e| {
+            e.records.0.iter().map(|r| {
+                (
+                    e.information_type.clone(),
+                    e.resource_care_giver_hsa_id.clone(),
+                    e.resource_care_unit_hsa_id.clone(),
+                    r.source_system_hsa_id.clone(),
+                    r.document_id.clone(),
+                )
+            })
         })
         .collect();
-    shown.sort();
-    entries.sort();
-    assert_eq!(shown, entries);
+    assert_eq!(entries.len(), answer.records.len());
+    assert_eq!(entries.into_iter().collect::<BTreeSet<_>>(), shown);
     for e in &log {
         assert_eq!(e.activity, Activity::Read);
         assert_eq!(e.purpose, PURPOSE_CARE);
@@ -278,7 +300,7 @@ async fn without_consent_only_the_own_care_giver_is_shown_by_scope() {
         givers(&answer.records).keys().collect::<Vec<_>>(),
         vec![REGION]
     );
-    assert_eq!(logged(&s, TOLVAN).await.len(), answer.records.len());
+    assert_eq!(logged(&s, TOLVAN).await.len(), looks(&answer.records).len());
 
     // VE only: just the actor's own unit.
     let ve = actor(
@@ -458,8 +480,8 @@ async fn the_patients_access_log_is_served_through_the_platform() {
     let logs: Vec<_> = resp.access_logs().collect();
     assert_eq!(
         logs.len(),
-        answer.records.len(),
-        "one entry per record shown"
+        looks(&answer.records).len(),
+        "one entry per type, care giver and care unit shown"
     );
     assert!(logs.iter().all(|l| l.care_provider_id == REGION));
     assert!(
@@ -549,5 +571,384 @@ async fn registrations_are_checked_by_the_gate_before_anything_is_saved() {
     assert_eq!(lifted, 1);
     let answer = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
     assert!(!answer.blocked_information_exists);
+    s.t.shutdown().await;
+}
+
+/// The log holds what the user was given: a read that delivers the latest five logs those five
+/// (one entry per care giver and unit, with their record ids) and says how many there were; a
+/// detail view delivers and logs the one record.
+#[tokio::test]
+async fn the_log_holds_exactly_the_records_delivered() {
+    use npo_gate::Delivery;
+    let s = setup().await;
+    let a = physician();
+    relate(&s.db, &a, TOLVAN).await;
+    consent(&s.db, &a, TOLVAN).await;
+    let notes = |delivery| ReadRequest {
+        types: vec![InformationType::CareDocumentation],
+        delivery,
+        ..read(TOLVAN)
+    };
+    let all = s.gate.read(&a, &notes(Delivery::all())).await.unwrap();
+    assert!(all.records.len() > 5, "{}", all.records.len());
+    assert_eq!(all.matching, all.records.len());
+    let before = logged(&s, TOLVAN).await.len();
+
+    let latest = s.gate.read(&a, &notes(Delivery::latest(5))).await.unwrap();
+    assert_eq!(latest.records.len(), 5);
+    assert_eq!(latest.matching, all.records.len());
+    // The five are the first in the overview order.
+    let mut views: Vec<_> = all.records.iter().map(|r| r.view()).collect();
+    views.sort_by(npo_gate::overview_order);
+    let mut want: Vec<_> = views[..5].iter().map(|v| v.title.clone()).collect();
+    let mut got: Vec<_> = latest.records.iter().map(|r| r.view().title).collect();
+    want.sort();
+    got.sort();
+    assert_eq!(got, want);
+    let log = logged(&s, TOLVAN).await;
+    let new = &log[..log.len() - before];
+    assert_eq!(new.len(), looks(&latest.records).len());
+    let logged_ids: BTreeSet<_> = new
+        .iter()
+        .flat_map(|e| e.records.0.iter())
+        .map(|r| (r.source_system_hsa_id.clone(), r.document_id.clone()))
+        .collect();
+    let delivered: BTreeSet<_> = latest
+        .records
+        .iter()
+        .map(|r| {
+            let m = r.meta();
+            (m.source_system.to_owned(), m.document_id.to_owned())
+        })
+        .collect();
+    assert_eq!(logged_ids, delivered);
+    assert_eq!(new.iter().map(|e| e.records.0.len()).sum::<usize>(), 5);
+
+    // One record's detail view.
+    let wanted = all.records[3].meta().document_id.to_owned();
+    let only = Delivery::only(move |r: &npo_gate::Record| r.meta().document_id == wanted);
+    let one = s.gate.read(&a, &notes(only)).await.unwrap();
+    assert_eq!(one.records.len(), 1);
+    let log = logged(&s, TOLVAN).await;
+    assert_eq!(log.len(), before + new.len() + 1);
+    assert_eq!(log[0].records.0.len(), 1);
+    assert_eq!(
+        log[0].records.0[0].document_id,
+        all.records[3].meta().document_id
+    );
+
+    // Nothing delivered, nothing logged.
+    let none = Delivery::only(|_: &npo_gate::Record| false);
+    let empty = s.gate.read(&a, &notes(none)).await.unwrap();
+    assert!(empty.records.is_empty() && empty.matching == 0);
+    assert_eq!(logged(&s, TOLVAN).await.len(), log.len());
+
+    // A selection (e.g. a period rule) and the latest two of it: `matching` counts the
+    // selection, two are delivered and logged.
+    let odd = |r: &npo_gate::Record| r.meta().document_id.len() % 2 == 1;
+    let selected = all.records.iter().filter(|r| odd(r)).count();
+    let two = s
+        .gate
+        .read(&a, &notes(Delivery::latest(2).and(odd)))
+        .await
+        .unwrap();
+    assert_eq!(two.matching, selected);
+    assert_eq!(two.records.len(), selected.min(2));
+    assert!(two.records.iter().all(odd));
+    let log2 = logged(&s, TOLVAN).await;
+    assert_eq!(
+        log2[..log2.len() - log.len()]
+            .iter()
+            .map(|e| e.records.0.len())
+            .sum::<usize>(),
+        selected.min(2)
+    );
+    s.t.shutdown().await;
+}
+
+/// The sources line never names a source whose records were all removed by blocks: the answer
+/// says only that blocked information exists.
+#[tokio::test]
+async fn a_source_whose_records_are_all_blocked_is_not_named() {
+    let s = setup().await;
+    let a = physician();
+    relate(&s.db, &a, TOLVAN).await;
+    consent(&s.db, &a, TOLVAN).await;
+    let kommun_source =
+        s.t.fed
+            .info
+            .sources
+            .iter()
+            .find(|x| x.care_giver_hsa_id == KOMMUN)
+            .unwrap()
+            .hsa_id
+            .clone();
+    let before = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
+    assert!(
+        before
+            .sources
+            .iter()
+            .any(|(_, st)| st.logical_address == kommun_source),
+        "the municipality answers without a block"
+    );
+    BlockStore::new(s.db.clone())
+        .register(
+            &NewBlock {
+                patient_id: TOLVAN.into(),
+                kind: BlockKind::Outer,
+                care_giver_hsa_id: KOMMUN.into(),
+                care_unit_hsa_id: None,
+                period: None,
+                excluded_types: vec![],
+            },
+            "SE2120003140-P009",
+        )
+        .await
+        .unwrap();
+    let answer = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
+    assert!(answer.blocked_information_exists);
+    assert!(!givers(&answer.records).contains_key(KOMMUN));
+    assert!(
+        answer
+            .sources
+            .iter()
+            .all(|(_, st)| st.logical_address != kommun_source),
+        "{:?}",
+        answer.sources
+    );
+    // The others are still named.
+    let named: BTreeSet<_> = answer
+        .sources
+        .iter()
+        .map(|(_, st)| st.logical_address.clone())
+        .collect();
+    assert_eq!(named.len(), 2, "{named:?}");
+    s.t.shutdown().await;
+}
+
+/// A block lifted under emergency access is logged as both (`Nödöppning, hävd spärr`) and is
+/// listed in the emergency follow-up.
+#[tokio::test]
+async fn a_block_lifted_under_emergency_access_is_followed_up() {
+    let s = setup().await;
+    let a = physician();
+    relate(&s.db, &a, TOLVAN).await;
+    ConsentStore::new(s.db.clone())
+        .register_emergency(TOLVAN, &a, "Medvetslös patient, akut behov av uppgifter", 2)
+        .await
+        .unwrap();
+    BlockStore::new(s.db.clone())
+        .register(
+            &NewBlock {
+                patient_id: TOLVAN.into(),
+                kind: BlockKind::Outer,
+                care_giver_hsa_id: KOMMUN.into(),
+                care_unit_hsa_id: None,
+                period: None,
+                excluded_types: vec![],
+            },
+            "SE2120003140-P009",
+        )
+        .await
+        .unwrap();
+    assert!(
+        s.gate
+            .read(&a, &read(TOLVAN))
+            .await
+            .unwrap()
+            .blocked_information_exists
+    );
+    let lifted = s
+        .gate
+        .revoke_blocks_temporarily(&a, TOLVAN, RevokeReason::Emergency, &ts(2))
+        .await
+        .unwrap();
+    assert_eq!(lifted, 1);
+    let answer = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
+    assert!(givers(&answer.records).contains_key(KOMMUN));
+    let kommun: Vec<_> = logged(&s, TOLVAN)
+        .await
+        .into_iter()
+        .filter(|e| e.resource_care_giver_hsa_id == KOMMUN)
+        .collect();
+    assert!(!kommun.is_empty());
+    assert!(
+        kommun
+            .iter()
+            .all(|e| e.activity == Activity::EmergencyBlockRevoked),
+        "{kommun:?}"
+    );
+    let report = s.gate.log().follow_up(&ts(-1), &ts(1), 1000).await.unwrap();
+    for e in &kommun {
+        assert!(
+            report.emergency.iter().any(|r| r.id == e.id),
+            "the lifted block is in the emergency follow-up"
+        );
+    }
+    s.t.shutdown().await;
+}
+
+/// Sources on an older contract version are read too: one source serves only the older
+/// version of GetCareDocumentation, GetLaboratoryOrderOutcome and GetCareContacts, another only
+/// the newest; both are shown and neither is reported as failed. A source serving both shows
+/// each record once.
+#[tokio::test]
+async fn sources_on_an_older_contract_version_are_shown_once() {
+    use npo_riv::headers::StatusCode;
+    let s = setup().await;
+    let a = physician();
+    relate(&s.db, &a, TOLVAN).await;
+    consent(&s.db, &a, TOLVAN).await;
+    let types = [
+        InformationType::CareDocumentation,
+        InformationType::Laboratory,
+        InformationType::CareContact,
+    ];
+    let req = ReadRequest {
+        types: types.to_vec(),
+        ..read(TOLVAN)
+    };
+    let key = |r: &npo_gate::Record| {
+        let m = r.meta();
+        (
+            r.information_type(),
+            m.source_system.to_owned(),
+            m.document_id.to_owned(),
+        )
+    };
+    // Every source serves both versions: each record once.
+    let both = s.gate.read(&a, &req).await.unwrap();
+    let keys: Vec<_> = both.records.iter().map(key).collect();
+    let distinct: BTreeSet<_> = keys.iter().cloned().collect();
+    assert_eq!(keys.len(), distinct.len(), "a record shown twice");
+    let has: BTreeSet<(InformationType, String)> = keys
+        .iter()
+        .map(|(t, source, _)| (*t, source.clone()))
+        .collect();
+    let sources = &s.t.fed.info.sources;
+    let old_only = &sources[0];
+    let new_only = sources[1..]
+        .iter()
+        .max_by_key(|x| {
+            types
+                .iter()
+                .filter(|t| has.contains(&(**t, x.hsa_id.clone())))
+                .count()
+        })
+        .unwrap();
+    for t in types {
+        assert!(
+            has.contains(&(t, old_only.hsa_id.clone())),
+            "{} has {t:?} for the patient",
+            old_only.hsa_id
+        );
+    }
+    assert!(
+        types
+            .iter()
+            .any(|t| has.contains(&(*t, new_only.hsa_id.clone())))
+    );
+
+    // The first source no longer serves the newest versions, the second not the older ones.
+    let namespaces: Vec<(&str, &str)> = types
+        .iter()
+        .map(|t| {
+            let ns = t.contract_namespaces();
+            assert_eq!(ns.len(), 2, "{t:?}");
+            (ns[0], ns[1])
+        })
+        .collect();
+    let (old_la, new_la) = (
+        [old_only.hsa_id.clone(), old_only.care_giver_hsa_id.clone()],
+        [new_only.hsa_id.clone(), new_only.care_giver_hsa_id.clone()],
+    );
+    s.t.change_catalogue(|c| {
+        c.routings.retain(|r| {
+            !namespaces.iter().any(|(newest, older)| {
+                (old_la.contains(&r.logical_address) && r.contract_namespace == *newest)
+                    || (new_la.contains(&r.logical_address) && r.contract_namespace == *older)
+            })
+        })
+    })
+    .await;
+    let answer = s.gate.read(&a, &req).await.unwrap();
+    assert!(answer.unavailable_types.is_empty());
+    let keys: Vec<_> = answer.records.iter().map(key).collect();
+    let distinct: BTreeSet<_> = keys.iter().cloned().collect();
+    assert_eq!(keys.len(), distinct.len(), "a record shown twice");
+    for t in types {
+        for src in [old_only, new_only] {
+            if !has.contains(&(t, src.hsa_id.clone())) {
+                continue;
+            }
+            assert!(
+                keys.iter().any(|(kt, ss, _)| *kt == t && ss == &src.hsa_id),
+                "{} still shows {t:?}",
+                src.hsa_id
+            );
+            let statuses: Vec<_> = answer
+                .sources
+                .iter()
+                .filter(|(st, x)| *st == t && x.logical_address == src.hsa_id)
+                .collect();
+            assert_eq!(statuses.len(), 1, "{t:?} {statuses:?}");
+            assert_eq!(statuses[0].1.status, StatusCode::DataFromSource, "{t:?}");
+        }
+    }
+    assert!(
+        answer
+            .sources
+            .iter()
+            .all(|(_, st)| st.status == StatusCode::DataFromSource),
+        "{:?}",
+        answer.sources
+    );
+    s.t.shutdown().await;
+}
+
+/// The patient's log extract (GetAccessLogsForPatient) is answered only through the service
+/// platform, and each extract is recorded as a read of the log, with the consumer system that
+/// asked and its purpose.
+#[tokio::test]
+async fn the_patients_log_extract_is_recorded_and_only_the_platform_may_ask() {
+    use npo_riv::contracts::access_logs_for_patient_v1::{
+        GetAccessLogsForPatientRequest, XsDateTime,
+    };
+    let s = setup().await;
+    let day = |h: i64| XsDateTime::from_stockholm_timestamp(&ts(h)).unwrap();
+    let req = GetAccessLogsForPatientRequest::new(TOLVAN, day(-1), day(1));
+    let env = common::envelope(npo::demo::SECURITY_HSA_ID, &req.write());
+    // Straight to the producer, past the router: refused, nothing read.
+    let direct = format!(
+        "{}/riv/log",
+        s.t.fed.info.security_api_url.trim_end_matches("/api/v1")
+    );
+    let r = common::post(&s.t.consumer, &direct, env.clone(), &[]).await;
+    assert_eq!(r.status, 500, "{}", r.body);
+    assert!(
+        r.body.contains("through the service platform only"),
+        "{}",
+        r.body
+    );
+    assert!(
+        s.gate
+            .log()
+            .reads(Page::first(10))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Through the platform: answered, and recorded with the consumer as the system.
+    let r = common::post(&s.t.consumer, s.t.router(), env, &[]).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let reads = s.gate.log().reads(Page::first(10)).await.unwrap();
+    assert_eq!(reads.len(), 1);
+    assert_eq!(reads[0].system_hsa_id, npo::demo::CONSUMER_HSA_ID);
+    assert_eq!(
+        reads[0].purpose,
+        npo_security::access_log::PURPOSE_PATIENT_EXTRACT
+    );
+    assert_eq!(reads[0].query_kind, "patient_extract");
+    assert!(reads[0].user_hsa_id.is_none());
     s.t.shutdown().await;
 }

@@ -908,6 +908,9 @@ pub enum Activity {
     Print,
     #[serde(rename = "Hävd spärr")]
     BlockRevoked,
+    /// A block lifted under emergency access: both.
+    #[serde(rename = "Nödöppning, hävd spärr")]
+    EmergencyBlockRevoked,
 }
 
 impl From<sec::access_log::Activity> for Activity {
@@ -918,11 +921,19 @@ impl From<sec::access_log::Activity> for Activity {
             A::Emergency => Activity::Emergency,
             A::Print => Activity::Print,
             A::BlockRevoked => Activity::BlockRevoked,
+            A::EmergencyBlockRevoked => Activity::EmergencyBlockRevoked,
         }
     }
 }
 
-/// One logged look at one record.
+/// One delivered record: its source system and `documentId`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RecordRef {
+    pub source_system_hsa_id: String,
+    pub document_id: String,
+}
+
+/// One logged look: one information type of one care unit, in one read.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct LogEntry {
     /// The log id.
@@ -948,6 +959,8 @@ pub struct LogEntry {
     pub resource_care_giver_hsa_id: String,
     /// The care unit that holds the information.
     pub resource_care_unit_hsa_id: String,
+    /// The records delivered to the user.
+    pub records: Vec<RecordRef>,
 }
 
 impl From<sec::access_log::Entry> for LogEntry {
@@ -970,6 +983,7 @@ impl From<sec::access_log::Entry> for LogEntry {
             patient_id,
             resource_care_giver_hsa_id,
             resource_care_unit_hsa_id,
+            records,
         } = e;
         LogEntry {
             id,
@@ -989,48 +1003,20 @@ impl From<sec::access_log::Entry> for LogEntry {
             patient_id,
             resource_care_giver_hsa_id,
             resource_care_unit_hsa_id,
-        }
-    }
-}
-
-/// What the patient may see of an access to their records: when, from which care unit and
-/// care giver, why and what kind of information; never who the user was.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PatientLogEntry {
-    pub id: String,
-    pub time: String,
-    pub activity: Activity,
-    pub purpose: String,
-    pub information_type: String,
-    pub care_unit_hsa_id: String,
-    pub care_unit_name: String,
-    pub care_giver_hsa_id: String,
-    pub care_giver_name: String,
-}
-
-impl From<sec::access_log::PatientViewEntry> for PatientLogEntry {
-    fn from(e: sec::access_log::PatientViewEntry) -> Self {
-        let sec::access_log::PatientViewEntry {
-            id,
-            time,
-            activity,
-            purpose,
-            information_type,
-            care_unit_hsa_id,
-            care_unit_name,
-            care_giver_hsa_id,
-            care_giver_name,
-        } = e;
-        PatientLogEntry {
-            id,
-            time,
-            activity: activity.into(),
-            purpose,
-            information_type,
-            care_unit_hsa_id,
-            care_unit_name,
-            care_giver_hsa_id,
-            care_giver_name,
+            records: records
+                .0
+                .into_iter()
+                .map(|r| {
+                    let sec::access_log::RecordRef {
+                        source_system_hsa_id,
+                        document_id,
+                    } = r;
+                    RecordRef {
+                        source_system_hsa_id,
+                        document_id,
+                    }
+                })
+                .collect(),
         }
     }
 }
@@ -1043,14 +1029,6 @@ pub struct LogPage {
     /// Most entries asked for (after capping at 500).
     pub limit: u32,
     pub entries: Vec<LogEntry>,
-}
-
-/// A page of the patient's view of the log, newest first.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PatientLogPage {
-    pub offset: u32,
-    pub limit: u32,
-    pub entries: Vec<PatientLogEntry>,
 }
 
 /// A user who opened many patients' records in a follow-up window.
@@ -1070,7 +1048,7 @@ pub struct FollowUpReport {
     /// `YYYYMMDDhhmmss`.
     pub to: String,
     pub threshold: u64,
-    /// Emergency accesses (`Nödöppning`), newest first.
+    /// Emergency accesses (`Nödöppning`, `Nödöppning, hävd spärr`), newest first.
     pub emergency: Vec<LogEntry>,
     /// More emergency accesses matched than the report lists (10,000).
     pub emergency_truncated: bool,
@@ -1130,28 +1108,16 @@ impl From<sec::access_log::FollowUpReport> for FollowUpReport {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct LogQuery {
-    /// The patient's entries (12 digits).
+    /// The accesses to one patient's information (12 digits) by the auditor's care giver's
+    /// users.
     #[param(nullable = false)]
     pub patient: Option<String>,
     /// The entries of one user (person HSA-id).
     #[param(nullable = false)]
     pub user: Option<String>,
-    /// The entries of users acting for one care giver (HSA-id).
+    /// The entries of users acting for one care giver (HSA-id): the auditor's own.
     #[param(nullable = false)]
     pub care_giver: Option<String>,
-    /// Entries to skip (default 0).
-    #[param(nullable = false)]
-    pub offset: Option<u32>,
-    /// Most entries to return (default 100, at most 500).
-    #[param(nullable = false)]
-    pub limit: Option<u32>,
-}
-
-/// A page of a list, newest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
     /// Entries to skip (default 0).
     #[param(nullable = false)]
     pub offset: Option<u32>,

@@ -127,6 +127,9 @@ pub(crate) fn log_error(e: LogError) -> Response {
         e @ (LogError::Missing(_) | LogError::Time(_)) => {
             problem(StatusCode::BAD_REQUEST, e.to_string())
         }
+        e @ (LogError::NotAuditor | LogError::OtherCareGiver) => {
+            problem(StatusCode::FORBIDDEN, e.to_string())
+        }
     }
 }
 

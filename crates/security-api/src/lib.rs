@@ -1,5 +1,7 @@
 //! The security services as a JSON API for other systems, under `/api/v1`: the HSA directory,
-//! patient relations, consent and emergency access, blocks and the access log. The services
+//! patient relations, consent and emergency access, blocks and the access log (for log
+//! auditors only; the patient's own view is GetAccessLogsForPatient, [`log_querying_router`],
+//! through the service platform). The services
 //! themselves are in `npo-security`; this crate only exposes them.
 //!
 //! - **Who may call.** Serve [`router`] with `npo_pki::serve_tls` and a server config that
@@ -116,10 +118,6 @@ pub fn router(api: Arc<SecurityApi>) -> Router {
             post(blocks::revoke_block_temporarily),
         )
         .route("/api/v1/access-log", get(access_log::query_access_log))
-        .route(
-            "/api/v1/patients/{patient_id}/access-log",
-            get(access_log::patient_access_log),
-        )
         .route(
             "/api/v1/access-log/follow-up",
             get(access_log::access_log_follow_up),

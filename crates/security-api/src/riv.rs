@@ -1,11 +1,14 @@
 //! The security services' RIV-TA producer: GetAccessLogsForPatient 1.0, answered from the access
 //! log. It is reached through the service platform only (the router is the one allowed caller),
 //! like every producer; the platform authorises the consumer systems (e.g. the citizen's
-//! e-service) per logical address.
+//! e-service) per logical address. Each extract is recorded as a read of the access log, with
+//! the consumer system the router names (`x-rivta-original-serviceconsumer-hsaid`, trusted here
+//! because only the router may call).
 
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Extension, State};
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use npo_pki::PeerIdentity;
@@ -45,6 +48,7 @@ pub fn log_querying_router(service: Arc<LogQuerying>) -> Router {
 async fn handle(
     State(s): State<Arc<LogQuerying>>,
     Extension(peer): Extension<PeerIdentity>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     if s.allowed_callers.is_empty() || !peer.is_one_of(&s.allowed_callers) {
@@ -67,7 +71,17 @@ async fn handle(
     }
     match GetAccessLogsForPatientRequest::parse(&envelope.body) {
         Ok(req) => {
-            let resp = npo_security::log_querying::answer(&s.log, &req, s.max_entries).await;
+            // The consumer the router relayed for (it always sets the header); else the
+            // router itself.
+            let consumer = ["x-rivta-original-serviceconsumer-hsaid", "x-vp-sender-id"]
+                .iter()
+                .find_map(|h| headers.get(*h).and_then(|v| v.to_str().ok()))
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .or(peer.hsa_id.as_deref())
+                .unwrap_or("okänt system");
+            let resp =
+                npo_security::log_querying::answer(&s.log, &req, s.max_entries, consumer).await;
             Soap(soap::envelope("", &resp.write())).into_response()
         }
         Err(e) => SoapFault(Fault::client(format!("Invalid request: {e}"))).into_response(),

@@ -7,7 +7,9 @@ use http_body_util::{BodyExt, Full};
 use hyper::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{HeaderMap, Method, Request};
 use npo_pki::{CertSpec, DevPki, HttpsClient, client_config, https_client, server_config};
-use npo_security::access_log::{AccessLog, Activity, LogConfig, NewEntry, Resource};
+use npo_security::access_log::{
+    AccessLog, Activity, LogConfig, NewEntry, Page, RecordRef, Resource,
+};
 use npo_security::blocks::BlockStore;
 use npo_security::consent::ConsentStore;
 use npo_security::directory::DirectoryStore;
@@ -847,9 +849,36 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     f.stop().await;
 }
 
+/// The region's log auditor (purpose `Uppföljning av åtkomst`), at Salem.
+const REGION_AUDITOR: (&str, &str) = ("SE2321000016-P010", "SE2321000016-U010");
+/// The municipality's log auditor, in the home care.
+const KOMMUN_AUDITOR: (&str, &str) = ("SE2120003140-P010", "SE2120003140-U010");
+
+/// The test directory with one log auditor per care giver.
+fn directory_with_auditors() -> Value {
+    let mut d = directory();
+    for ((person, assignment), unit) in [(REGION_AUDITOR, SALEM), (KOMMUN_AUDITOR, HEMSJUKVARD)] {
+        d["persons"].as_array_mut().unwrap().push(json!({
+            "hsa_id": person, "given_name": "Lena", "family_name": "Loggström", "title": "Loggranskare"
+        }));
+        d["assignments"].as_array_mut().unwrap().push(json!({
+            "hsa_id": assignment, "person_hsa_id": person, "name": "Loggranskare",
+            "care_unit_hsa_id": unit, "purpose": npo_security::access_log::PURPOSE_LOG_FOLLOW_UP,
+            "rights": []
+        }));
+    }
+    d
+}
+
+/// Reading the access log needs the log-auditor role, shows only the auditor's own care giver's
+/// users' entries (never another care giver's), and every read is itself logged. The patient's
+/// own view is not in this API (it is GetAccessLogsForPatient, through the platform).
 #[tokio::test]
-async fn access_log_queries_patient_view_and_follow_up() {
-    let f = Fixture::with_directory().await;
+async fn access_log_is_read_by_log_auditors_of_their_own_care_giver_only() {
+    let f = Fixture::start().await;
+    f.put("/api/v1/directory", directory_with_auditors())
+        .await
+        .expect(204);
     let anna = f.directory.actor(ANNA.0, ANNA.1).await.unwrap().unwrap();
     let erik = f.directory.actor(ERIK.0, ERIK.1).await.unwrap().unwrap();
     let entry =
@@ -863,43 +892,63 @@ async fn access_log_queries_patient_view_and_follow_up() {
                 patient_id: patient.into(),
                 care_giver_hsa_id: giver.into(),
                 care_unit_hsa_id: unit.into(),
+                records: vec![RecordRef {
+                    source_system_hsa_id: "SE2120003140-S001".into(),
+                    document_id: "dia-1".into(),
+                }],
             },
         };
-    // Anna reads the patient's municipal records (coherent), then under emergency access;
-    // Erik reads another patient's at his own unit.
-    f.log
-        .append(vec![entry(
+    // Anna (region) reads the patient's municipal records (coherent), then under emergency
+    // access, then with a block lifted under emergency access; Erik (municipality) reads
+    // another patient's at his own unit.
+    for e in [
+        entry(&anna, PATIENT, Activity::Read, KOMMUN, HEMSJUKVARD),
+        entry(&anna, PATIENT, Activity::Emergency, KOMMUN, HEMSJUKVARD),
+        entry(
             &anna,
             PATIENT,
-            Activity::Read,
+            Activity::EmergencyBlockRevoked,
             KOMMUN,
             HEMSJUKVARD,
-        )])
-        .await
-        .unwrap();
-    f.log
-        .append(vec![entry(
-            &anna,
-            PATIENT,
-            Activity::Emergency,
-            KOMMUN,
-            HEMSJUKVARD,
-        )])
-        .await
-        .unwrap();
-    f.log
-        .append(vec![entry(
-            &erik,
-            OTHER_PATIENT,
-            Activity::Read,
-            KOMMUN,
-            HEMSJUKVARD,
-        )])
-        .await
-        .unwrap();
+        ),
+        entry(&erik, OTHER_PATIENT, Activity::Read, KOMMUN, HEMSJUKVARD),
+    ] {
+        f.log.append(vec![e]).await.unwrap();
+    }
 
+    // Without a user, or as a user without the auditor role: refused, nothing recorded.
+    f.get(&format!("/api/v1/access-log?patient={PATIENT}"))
+        .await
+        .expect_error(403, "acts for a user");
+    f.get("/api/v1/access-log/follow-up?from=20240101&to=20991231")
+        .await
+        .expect_error(403, "acts for a user");
+    for user in [ANNA, ANNA_ADMIN, ERIK] {
+        f.get_as(user, &format!("/api/v1/access-log?patient={PATIENT}"))
+            .await
+            .expect_error(403, "no right to read the access log");
+        f.get_as(
+            user,
+            "/api/v1/access-log/follow-up?from=20240101&to=20991231",
+        )
+        .await
+        .expect_error(403, "no right to read the access log");
+    }
+    assert!(f.log.reads(Page::first(100)).await.unwrap().is_empty());
+    // The patient's own view is not in the consumer API.
+    f.get_as(
+        REGION_AUDITOR,
+        &format!("/api/v1/patients/{PATIENT}/access-log"),
+    )
+    .await
+    .expect_error(404, "no such endpoint");
+
+    let count = |body: &Value| body["entries"].as_array().unwrap().len();
     let page = f
-        .get(&format!("/api/v1/access-log?patient={PATIENT}"))
+        .get_as(
+            REGION_AUDITOR,
+            &format!("/api/v1/access-log?patient={PATIENT}"),
+        )
         .await
         .expect(200)
         .body;
@@ -908,163 +957,183 @@ async fn access_log_queries_patient_view_and_follow_up() {
         (json!(0), json!(100))
     );
     let entries = page["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 2);
+    assert_eq!(entries.len(), 3);
     // Newest first.
-    assert_eq!(entries[0]["activity"], "Nödöppning");
-    assert_eq!(entries[1]["activity"], "Läsa");
-    assert_eq!(entries[1]["user_hsa_id"], ANNA.0);
-    assert_eq!(entries[1]["user_name"], "Anna Lind");
-    assert_eq!(entries[1]["user_assignment_hsa_id"], ANNA.1);
-    assert_eq!(entries[1]["user_care_unit_name"], "Vårdcentralen Salem");
-    assert_eq!(entries[1]["resource_care_giver_hsa_id"], KOMMUN);
-    assert_eq!(entries[1]["system_hsa_id"], SYSTEM);
+    assert_eq!(entries[0]["activity"], "Nödöppning, hävd spärr");
+    assert_eq!(entries[1]["activity"], "Nödöppning");
+    assert_eq!(entries[2]["activity"], "Läsa");
+    assert_eq!(entries[2]["user_hsa_id"], ANNA.0);
+    assert_eq!(entries[2]["user_name"], "Anna Lind");
+    assert_eq!(entries[2]["user_assignment_hsa_id"], ANNA.1);
+    assert_eq!(entries[2]["user_care_unit_name"], "Vårdcentralen Salem");
+    assert_eq!(entries[2]["resource_care_giver_hsa_id"], KOMMUN);
+    assert_eq!(entries[2]["system_hsa_id"], SYSTEM);
+    assert_eq!(
+        entries[2]["records"],
+        json!([{"source_system_hsa_id": "SE2120003140-S001", "document_id": "dia-1"}])
+    );
 
-    let count = |body: &Value| body["entries"].as_array().unwrap().len();
+    // Never another care giver's users: the region's auditor does not see Erik, the
+    // municipality's auditor does not see Anna (though she read the municipality's records).
+    let erik_by_region = f
+        .get_as(
+            REGION_AUDITOR,
+            &format!("/api/v1/access-log?user={}", ERIK.0),
+        )
+        .await
+        .expect(200);
+    assert_eq!(count(&erik_by_region.body), 0);
+    let other_patient_by_region = f
+        .get_as(
+            REGION_AUDITOR,
+            &format!("/api/v1/access-log?patient={OTHER_PATIENT}"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(count(&other_patient_by_region.body), 0);
+    let patient_by_kommun = f
+        .get_as(
+            KOMMUN_AUDITOR,
+            &format!("/api/v1/access-log?patient={PATIENT}"),
+        )
+        .await
+        .expect(200);
+    assert_eq!(count(&patient_by_kommun.body), 0);
     let by_user = f
-        .get(&format!("/api/v1/access-log?user={}", ERIK.0))
+        .get_as(
+            KOMMUN_AUDITOR,
+            &format!("/api/v1/access-log?user={}", ERIK.0),
+        )
         .await
         .expect(200);
     assert_eq!(count(&by_user.body), 1);
     assert_eq!(by_user.body["entries"][0]["patient_id"], OTHER_PATIENT);
     let by_region = f
-        .get(&format!("/api/v1/access-log?care_giver={REGION}"))
+        .get_as(
+            REGION_AUDITOR,
+            &format!("/api/v1/access-log?care_giver={REGION}"),
+        )
         .await
         .expect(200);
-    assert_eq!(count(&by_region.body), 2);
-    let by_kommun = f
-        .get(&format!("/api/v1/access-log?care_giver={KOMMUN}"))
-        .await
-        .expect(200);
-    assert_eq!(count(&by_kommun.body), 1);
+    assert_eq!(count(&by_region.body), 3);
+    f.get_as(
+        REGION_AUDITOR,
+        &format!("/api/v1/access-log?care_giver={KOMMUN}"),
+    )
+    .await
+    .expect_error(403, "only the entries of their own care giver");
 
     // Pages.
     let first = f
-        .get(&format!("/api/v1/access-log?user={}&limit=1", ANNA.0))
+        .get_as(
+            REGION_AUDITOR,
+            &format!("/api/v1/access-log?user={}&limit=1", ANNA.0),
+        )
         .await
         .expect(200)
         .body;
     assert_eq!(count(&first), 1);
-    assert_eq!(first["entries"][0]["activity"], "Nödöppning");
+    assert_eq!(first["entries"][0]["activity"], "Nödöppning, hävd spärr");
     let second = f
-        .get(&format!(
-            "/api/v1/access-log?user={}&limit=1&offset=1",
-            ANNA.0
-        ))
+        .get_as(
+            REGION_AUDITOR,
+            &format!("/api/v1/access-log?user={}&limit=1&offset=1", ANNA.0),
+        )
         .await
         .expect(200)
         .body;
     assert_eq!(second["offset"], 1);
-    assert_eq!(second["entries"][0]["activity"], "Läsa");
+    assert_eq!(second["entries"][0]["activity"], "Nödöppning");
     let capped = f
-        .get(&format!("/api/v1/access-log?user={}&limit=100000", ANNA.0))
+        .get_as(
+            REGION_AUDITOR,
+            &format!("/api/v1/access-log?user={}&limit=100000", ANNA.0),
+        )
         .await
         .expect(200)
         .body;
     assert_eq!(capped["limit"], 500);
 
     // Exactly one filter, valid values.
-    f.get("/api/v1/access-log")
+    let fixture = &f;
+    let auditor_get = |path: String| async move { fixture.get_as(REGION_AUDITOR, &path).await };
+    auditor_get("/api/v1/access-log".into())
         .await
         .expect_error(400, "exactly one of patient, user and care_giver");
-    f.get(&format!(
+    auditor_get(format!(
         "/api/v1/access-log?patient={PATIENT}&user={}",
         ANNA.0
     ))
     .await
     .expect_error(400, "exactly one");
-    f.get(&format!(
+    auditor_get(format!(
         "/api/v1/access-log?user={}&care_giver={REGION}",
         ANNA.0
     ))
     .await
     .expect_error(400, "exactly one");
-    f.get("/api/v1/access-log?offset=5")
+    auditor_get("/api/v1/access-log?offset=5".into())
         .await
         .expect_error(400, "exactly one");
-    f.get("/api/v1/access-log?patient=19121212")
+    auditor_get("/api/v1/access-log?patient=19121212".into())
         .await
         .expect_error(400, "12 digits");
-    f.get("/api/v1/access-log?user=Anna")
+    auditor_get("/api/v1/access-log?user=Anna".into())
         .await
         .expect_error(400, "user must be an HSA-id");
-    f.get("/api/v1/access-log?care_giver=Region")
+    auditor_get("/api/v1/access-log?care_giver=Region".into())
         .await
         .expect_error(400, "care_giver must be an HSA-id");
-    let bad_limit = f
-        .get(&format!("/api/v1/access-log?patient={PATIENT}&limit=many"))
+    let bad_limit = auditor_get(format!("/api/v1/access-log?patient={PATIENT}&limit=many"))
         .await
         .expect(400);
     assert!(!bad_limit.error().contains(PATIENT));
-    f.get(&format!("/api/v1/access-log?patient={PATIENT}&name=x"))
+    auditor_get(format!("/api/v1/access-log?patient={PATIENT}&name=x"))
         .await
         .expect(400);
 
-    // The patient's view: when, where, why, what; never who.
-    let view = f
-        .get(&format!("/api/v1/patients/{PATIENT}/access-log"))
-        .await
-        .expect(200)
-        .body;
-    let entries = view["entries"].as_array().unwrap();
-    assert_eq!(entries.len(), 2);
-    for e in entries {
-        let mut keys: Vec<&str> = e.as_object().unwrap().keys().map(String::as_str).collect();
-        keys.sort_unstable();
-        assert_eq!(
-            keys,
-            [
-                "activity",
-                "care_giver_hsa_id",
-                "care_giver_name",
-                "care_unit_hsa_id",
-                "care_unit_name",
-                "id",
-                "information_type",
-                "purpose",
-                "time",
-            ]
-        );
-        assert_eq!(e["care_unit_hsa_id"], SALEM);
-        assert_eq!(e["care_giver_name"], "Region Stockholm");
-    }
-    let text = view.to_string();
-    assert!(!text.contains(ANNA.0) && !text.contains(ANNA.1) && !text.contains("Anna"));
-    let one = f
-        .get(&format!(
-            "/api/v1/patients/{PATIENT}/access-log?limit=1&offset=1"
-        ))
-        .await
-        .expect(200)
-        .body;
-    assert_eq!(count(&one), 1);
-    assert_eq!(one["entries"][0]["activity"], "Läsa");
-    f.get("/api/v1/patients/abc/access-log")
-        .await
-        .expect_error(400, "12 digits");
-
-    // Follow-up of today.
+    // Follow-up of today, of the auditor's own care giver's users: the block lifted under
+    // emergency access is among the emergency accesses.
     let today = npo_riv::time::today();
     let report = f
-        .get(&format!(
-            "/api/v1/access-log/follow-up?from={today}&to={today}&threshold=0"
-        ))
+        .get_as(
+            REGION_AUDITOR,
+            &format!("/api/v1/access-log/follow-up?from={today}&to={today}&threshold=0"),
+        )
         .await
         .expect(200)
         .body;
     assert_eq!(report["from"], format!("{today}000000"));
     assert_eq!(report["to"], format!("{today}235959"));
     assert_eq!(report["threshold"], 0);
-    assert_eq!(report["emergency"].as_array().unwrap().len(), 1);
-    assert_eq!(report["emergency"][0]["user_hsa_id"], ANNA.0);
+    let emergency = report["emergency"].as_array().unwrap();
+    assert_eq!(emergency.len(), 2);
+    assert_eq!(emergency[0]["activity"], "Nödöppning, hävd spärr");
+    assert_eq!(emergency[1]["activity"], "Nödöppning");
+    assert!(emergency.iter().all(|e| e["user_hsa_id"] == ANNA.0));
     assert_eq!(report["emergency_truncated"], false);
-    // Anna (region) read municipal records twice; Erik read his own care giver's.
-    assert_eq!(report["coherent"].as_array().unwrap().len(), 2);
+    // Anna (region) read municipal records three times.
+    assert_eq!(report["coherent"].as_array().unwrap().len(), 3);
     let heavy = report["heavy_users"].as_array().unwrap();
-    assert_eq!(heavy.len(), 2);
+    assert_eq!(heavy.len(), 1);
+    assert_eq!(heavy[0]["user_hsa_id"], ANNA.0);
+    let kommun = f
+        .get_as(
+            KOMMUN_AUDITOR,
+            &format!("/api/v1/access-log/follow-up?from={today}&to={today}&threshold=0"),
+        )
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(kommun["emergency"], json!([]));
+    assert_eq!(kommun["coherent"], json!([]));
+    assert_eq!(kommun["heavy_users"][0]["user_hsa_id"], ERIK.0);
+    assert!(!kommun.to_string().contains(ANNA.0));
     let default_threshold = f
-        .get(&format!(
-            "/api/v1/access-log/follow-up?from={today}&to={today}"
-        ))
+        .get_as(
+            REGION_AUDITOR,
+            &format!("/api/v1/access-log/follow-up?from={today}&to={today}"),
+        )
         .await
         .expect(200)
         .body;
@@ -1073,14 +1142,40 @@ async fn access_log_queries_patient_view_and_follow_up() {
         npo_security_api::DEFAULT_FOLLOW_UP_THRESHOLD
     );
     assert_eq!(default_threshold["heavy_users"], json!([]));
-    f.get(&format!(
+    auditor_get(format!(
         "/api/v1/access-log/follow-up?from=yesterday&to={today}"
     ))
     .await
     .expect_error(400, "from must be YYYYMMDDhhmmss or YYYYMMDD");
-    f.get(&format!("/api/v1/access-log/follow-up?from={today}"))
+    auditor_get(format!("/api/v1/access-log/follow-up?from={today}"))
         .await
         .expect_error(400, "to");
+
+    // Every read that returned something was recorded: who, assignment, system, purpose and
+    // what was asked.
+    let reads = f.log.reads(Page::first(100)).await.unwrap();
+    assert_eq!(reads.len(), 12, "{reads:#?}");
+    assert!(reads.iter().all(|r| r.system_hsa_id == SYSTEM
+        && r.purpose == npo_security::access_log::PURPOSE_LOG_FOLLOW_UP
+        && r.user_hsa_id.is_some()
+        && r.user_assignment_hsa_id.is_some()));
+    let first_read = reads.last().unwrap();
+    assert_eq!(
+        (
+            first_read.user_hsa_id.as_deref(),
+            first_read.user_assignment_hsa_id.as_deref(),
+            first_read.user_care_giver_hsa_id.as_deref(),
+            first_read.query_kind.as_str(),
+        ),
+        (
+            Some(REGION_AUDITOR.0),
+            Some(REGION_AUDITOR.1),
+            Some(REGION),
+            "patient"
+        )
+    );
+    assert!(first_read.query_value.starts_with(PATIENT));
+    assert_eq!(reads[0].query_kind, "follow_up");
     f.stop().await;
 }
 
@@ -1238,7 +1333,6 @@ async fn openapi_document_is_served_and_describes_every_endpoint() {
         ("/api/v1/blocks/{id}/delete", &["post"]),
         ("/api/v1/blocks/{id}/temporary-revokes", &["post"]),
         ("/api/v1/access-log", &["get"]),
-        ("/api/v1/patients/{patientId}/access-log", &["get"]),
         ("/api/v1/access-log/follow-up", &["get"]),
         ("/api/v1/openapi.json", &["get"]),
     ];
@@ -1264,6 +1358,8 @@ async fn openapi_document_is_served_and_describes_every_endpoint() {
         ("/api/v1/blocks/{id}/revoke", "post"),
         ("/api/v1/blocks/{id}/delete", "post"),
         ("/api/v1/blocks/{id}/temporary-revokes", "post"),
+        ("/api/v1/access-log", "get"),
+        ("/api/v1/access-log/follow-up", "get"),
     ];
     for (path, methods) in expected {
         let mut listed: Vec<&str> = paths[*path]

@@ -1,5 +1,18 @@
-//! The access log (åtkomstlogg): one entry for every record shown to a user, written before the
-//! record is shown (PDL 4 kap. 3 §; DOMAIN.md §4.6).
+//! The access log (åtkomstlogg): what a user was given, written before it is shown (PDL 4 kap.
+//! 3 §; DOMAIN.md §4.6).
+//!
+//! - **One entry per look.** The gate writes one entry per (read, information type, the
+//!   information's care giver and care unit, activity), carrying the ids of the records
+//!   delivered ([`RecordRef`]: source system and `documentId`), as the national log service's
+//!   resource model does. What was fetched but not delivered is not logged, and nothing is
+//!   delivered without its entry.
+//! - **Reading the log needs a role.** A log auditor is a user acting in an assignment whose
+//!   purpose is [`PURPOSE_LOG_FOLLOW_UP`]; [`AccessLog::audit`] and
+//!   [`AccessLog::audit_follow_up`] show them only the entries of users of their own care giver.
+//!   The patient's own view goes only through the citizen channel (GetAccessLogsForPatient,
+//!   [`crate::log_querying`]). Every such read is recorded first, with its purpose, in a table
+//!   of its own ([`AccessLog::record_read`], append-only); if it cannot be recorded, nothing is
+//!   shown.
 //!
 //! - **Durable before shown.** [`AccessLog::append`] returns only when its entries are committed.
 //!   If they cannot be written it returns an error and the caller must show nothing (fail closed).
@@ -33,6 +46,14 @@ const MAX_ROWS_PER_STATEMENT: usize = 512;
 /// Requests that may wait for the writer before `append` itself waits (back-pressure).
 const QUEUE: usize = 1024;
 
+/// The purpose of an employee assignment that makes its holder a **log auditor** for the
+/// assignment's care giver: they may read the access-log entries of that care giver's users and
+/// its follow-up report (PDL 4 kap. 3 §, systematic follow-up). No other assignment may read the
+/// log.
+pub const PURPOSE_LOG_FOLLOW_UP: &str = "Uppföljning av åtkomst";
+/// The purpose recorded when a patient reads their own log extract (GetAccessLogsForPatient).
+pub const PURPOSE_PATIENT_EXTRACT: &str = "Patientens loggutdrag";
+
 /// What the user did with the record.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Activity {
@@ -48,15 +69,24 @@ pub enum Activity {
     /// A block (spärr) was temporarily revoked to read the record.
     #[serde(rename = "Hävd spärr")]
     BlockRevoked,
+    /// A block was temporarily revoked under emergency access (the revoke's reason was an
+    /// emergency, or another care giver's record read under emergency access): both a lifted
+    /// block and an emergency access; flagged for follow-up.
+    #[serde(rename = "Nödöppning, hävd spärr")]
+    EmergencyBlockRevoked,
 }
 
 impl Activity {
-    pub const ALL: [Activity; 4] = [
+    pub const ALL: [Activity; 5] = [
         Activity::Read,
         Activity::Emergency,
         Activity::Print,
         Activity::BlockRevoked,
+        Activity::EmergencyBlockRevoked,
     ];
+
+    /// Emergency accesses: what the emergency follow-up lists.
+    pub const EMERGENCY: [Activity; 2] = [Activity::Emergency, Activity::EmergencyBlockRevoked];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -64,6 +94,7 @@ impl Activity {
             Activity::Emergency => "Nödöppning",
             Activity::Print => "Utskrift",
             Activity::BlockRevoked => "Hävd spärr",
+            Activity::EmergencyBlockRevoked => "Nödöppning, hävd spärr",
         }
     }
 
@@ -72,7 +103,34 @@ impl Activity {
     }
 }
 
-/// The record looked at: its information type, whose it is and where it comes from.
+/// One record delivered: its source system and its `documentId`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct RecordRef {
+    pub source_system_hsa_id: String,
+    pub document_id: String,
+}
+
+/// The records of one entry, stored as a JSON array.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RecordRefs(pub Vec<RecordRef>);
+
+impl RecordRefs {
+    fn to_json(&self) -> String {
+        // Strings only: serialising cannot fail.
+        serde_json::to_string(&self.0).unwrap_or_else(|_| "[]".into())
+    }
+}
+
+impl TryFrom<String> for RecordRefs {
+    type Error = serde_json::Error;
+    fn try_from(s: String) -> Result<Self, serde_json::Error> {
+        serde_json::from_str(&s).map(RecordRefs)
+    }
+}
+
+/// What was looked at: the information type, whose it is, where it comes from, and the records
+/// delivered.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Resource {
     pub information_type: String,
@@ -81,9 +139,11 @@ pub struct Resource {
     pub care_giver_hsa_id: String,
     /// The care unit that holds the information.
     pub care_unit_hsa_id: String,
+    /// The records delivered (at least one).
+    pub records: Vec<RecordRef>,
 }
 
-/// One look at one record, to be logged.
+/// One look (one information type of one care unit, in one read), to be logged.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NewEntry {
     /// The consuming system (its certificate's HSA-id).
@@ -119,6 +179,9 @@ pub struct Entry {
     pub patient_id: String,
     pub resource_care_giver_hsa_id: String,
     pub resource_care_unit_hsa_id: String,
+    /// The records delivered.
+    #[sqlx(rename = "record_ids", try_from = "String")]
+    pub records: RecordRefs,
 }
 
 impl TryFrom<String> for Activity {
@@ -154,6 +217,7 @@ impl Entry {
             patient_id: e.resource.patient_id,
             resource_care_giver_hsa_id: e.resource.care_giver_hsa_id,
             resource_care_unit_hsa_id: e.resource.care_unit_hsa_id,
+            records: RecordRefs(e.resource.records),
         }
     }
 
@@ -194,7 +258,7 @@ pub struct FollowUpReport {
     pub from: String,
     pub to: String,
     pub threshold: usize,
-    /// Emergency accesses (`Nödöppning`), newest first.
+    /// Emergency accesses (`Nödöppning`, and `Nödöppning, hävd spärr`), newest first.
     pub emergency: Vec<Entry>,
     /// More emergency accesses than [`MAX_REPORT_ROWS`] matched.
     pub emergency_truncated: bool,
@@ -238,6 +302,75 @@ impl Default for Page {
     }
 }
 
+/// What a log auditor asks for (one of).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditQuery {
+    /// The accesses to one patient's information (by the auditor's care giver's users).
+    Patient(String),
+    /// One user's accesses (as a user of the auditor's care giver).
+    User(String),
+    /// Every access by the users of one care giver: the auditor's own.
+    CareGiver(String),
+}
+
+/// The care giver whose users' entries `auditor` may read.
+fn audited_care_giver(auditor: &Actor) -> Result<&str, LogError> {
+    let a = &auditor.assignment;
+    if a.purpose == PURPOSE_LOG_FOLLOW_UP && !a.care_giver_hsa_id.trim().is_empty() {
+        Ok(a.care_giver_hsa_id.as_str())
+    } else {
+        Err(LogError::NotAuditor)
+    }
+}
+
+/// A read of the access log, to be recorded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewLogRead {
+    /// The system the read came through.
+    pub system_hsa_id: String,
+    pub purpose: String,
+    /// The user, in their assignment; `None` for the citizen channel.
+    pub user: Option<Actor>,
+    /// `patient`, `user`, `care_giver`, `follow_up` or `patient_extract`.
+    pub query_kind: &'static str,
+    /// The value asked for (a patient id, an HSA-id, a window) and the page.
+    pub query_value: String,
+}
+
+impl NewLogRead {
+    fn by_auditor(
+        auditor: &Actor,
+        system_hsa_id: &str,
+        query_kind: &'static str,
+        query_value: String,
+    ) -> NewLogRead {
+        NewLogRead {
+            system_hsa_id: system_hsa_id.into(),
+            purpose: PURPOSE_LOG_FOLLOW_UP.into(),
+            user: Some(auditor.clone()),
+            query_kind,
+            query_value,
+        }
+    }
+}
+
+/// A recorded read of the access log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+pub struct LogRead {
+    pub id: String,
+    pub time: String,
+    pub system_hsa_id: String,
+    pub purpose: String,
+    pub user_hsa_id: Option<String>,
+    pub user_assignment_hsa_id: Option<String>,
+    pub user_care_giver_hsa_id: Option<String>,
+    pub query_kind: String,
+    pub query_value: String,
+}
+
+const READ_COLUMNS: &str = "id, time, system_hsa_id, purpose, user_hsa_id, \
+     user_assignment_hsa_id, user_care_giver_hsa_id, query_kind, query_value";
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogConfig {
     /// Most entries written in one transaction (one request larger than this is written alone).
@@ -271,6 +404,12 @@ pub enum LogError {
     Time(&'static str),
     #[error("the access log holds an entry this version cannot read")]
     Corrupt,
+    /// The user's assignment does not make them a log auditor.
+    #[error("the assignment gives no right to read the access log")]
+    NotAuditor,
+    /// A log auditor asked for another care giver's entries.
+    #[error("a log auditor reads only the entries of their own care giver")]
+    OtherCareGiver,
 }
 
 fn read_error(e: sqlx::Error) -> LogError {
@@ -300,8 +439,8 @@ pub struct AccessLog {
 const COLUMNS: &str = "id, time, system_hsa_id, activity, purpose, user_hsa_id, user_name, \
      user_assignment_hsa_id, user_assignment_name, user_care_unit_hsa_id, user_care_unit_name, \
      user_care_giver_hsa_id, user_care_giver_name, information_type, patient_id, \
-     resource_care_giver_hsa_id, resource_care_unit_hsa_id";
-const NCOLUMNS: usize = 17;
+     resource_care_giver_hsa_id, resource_care_unit_hsa_id, record_ids";
+const NCOLUMNS: usize = 18;
 
 const PATIENT_VIEW_COLUMNS: &str = "id, time, activity, purpose, information_type, \
      user_care_unit_hsa_id AS care_unit_hsa_id, user_care_unit_name AS care_unit_name, \
@@ -449,23 +588,40 @@ impl AccessLog {
 
     /// The follow-up of `[from, to]` (`YYYYMMDDhhmmss`, or `YYYYMMDD` for the whole day):
     /// emergency accesses, accesses to other care givers' information, and users who opened
-    /// more than `threshold` distinct patients.
+    /// more than `threshold` distinct patients. The whole log: for a log auditor, use
+    /// [`AccessLog::audit_follow_up`].
     pub async fn follow_up(
         &self,
         from: &str,
         to: &str,
         threshold: usize,
     ) -> Result<FollowUpReport, LogError> {
+        self.follow_up_of(from, to, threshold, None).await
+    }
+
+    /// The follow-up, of one care giver's users (`Some`) or of everyone.
+    async fn follow_up_of(
+        &self,
+        from: &str,
+        to: &str,
+        threshold: usize,
+        care_giver: Option<&str>,
+    ) -> Result<FollowUpReport, LogError> {
         let from = window_bound(from, "000000").ok_or(LogError::Time("from"))?;
         let to = window_bound(to, "235959").ok_or(LogError::Time("to"))?;
+        // Every query binds $1 from, $2 to, $3 the care giver ('' for everyone's users).
+        let of_giver = "AND ($3 = '' OR user_care_giver_hsa_id = $3)";
+        let giver = care_giver.unwrap_or("");
         let cap = i64::try_from(MAX_REPORT_ROWS + 1).unwrap_or(i64::MAX);
         let mut emergency = sqlx::query_as::<_, Entry>(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM sec_access_log WHERE time >= $1 AND time <= $2 \
-             AND activity = $3 ORDER BY id DESC LIMIT $4"
+            "SELECT {COLUMNS} FROM sec_access_log WHERE time >= $1 AND time <= $2 {of_giver} \
+             AND activity IN ($4, $5) ORDER BY id DESC LIMIT $6"
         )))
         .bind(&from)
         .bind(&to)
-        .bind(Activity::Emergency.as_str())
+        .bind(giver)
+        .bind(Activity::EMERGENCY[0].as_str())
+        .bind(Activity::EMERGENCY[1].as_str())
         .bind(cap)
         .fetch_all(&self.db.pool)
         .await
@@ -473,37 +629,40 @@ impl AccessLog {
         let emergency_truncated = emergency.len() > MAX_REPORT_ROWS;
         emergency.truncate(MAX_REPORT_ROWS);
         let mut coherent = sqlx::query_as::<_, Entry>(sqlx::AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM sec_access_log WHERE time >= $1 AND time <= $2 \
-             AND user_care_giver_hsa_id <> resource_care_giver_hsa_id ORDER BY id DESC LIMIT $3"
+            "SELECT {COLUMNS} FROM sec_access_log WHERE time >= $1 AND time <= $2 {of_giver} \
+             AND user_care_giver_hsa_id <> resource_care_giver_hsa_id ORDER BY id DESC LIMIT $4"
         )))
         .bind(&from)
         .bind(&to)
+        .bind(giver)
         .bind(cap)
         .fetch_all(&self.db.pool)
         .await
         .map_err(read_error)?;
         let coherent_truncated = coherent.len() > MAX_REPORT_ROWS;
         coherent.truncate(MAX_REPORT_ROWS);
-        let heavy_users = sqlx::query_as::<_, (String, String, i64, i64)>(
-            "SELECT user_hsa_id, MAX(user_name), COUNT(DISTINCT patient_id), COUNT(*) \
-             FROM sec_access_log WHERE time >= $1 AND time <= $2 GROUP BY user_hsa_id \
-             HAVING COUNT(DISTINCT patient_id) > $3 \
-             ORDER BY COUNT(DISTINCT patient_id) DESC, user_hsa_id",
-        )
-        .bind(&from)
-        .bind(&to)
-        .bind(i64::try_from(threshold).unwrap_or(i64::MAX))
-        .fetch_all(&self.db.pool)
-        .await
-        .map_err(read_error)?
-        .into_iter()
-        .map(|(user_hsa_id, user_name, patients, entries)| HeavyUser {
-            user_hsa_id,
-            user_name,
-            distinct_patients: u64::try_from(patients).unwrap_or(0),
-            entries: u64::try_from(entries).unwrap_or(0),
-        })
-        .collect();
+        let heavy_users =
+            sqlx::query_as::<_, (String, String, i64, i64)>(sqlx::AssertSqlSafe(format!(
+                "SELECT user_hsa_id, MAX(user_name), COUNT(DISTINCT patient_id), COUNT(*) \
+                 FROM sec_access_log WHERE time >= $1 AND time <= $2 {of_giver} \
+                 GROUP BY user_hsa_id HAVING COUNT(DISTINCT patient_id) > $4 \
+                 ORDER BY COUNT(DISTINCT patient_id) DESC, user_hsa_id"
+            )))
+            .bind(&from)
+            .bind(&to)
+            .bind(giver)
+            .bind(i64::try_from(threshold).unwrap_or(i64::MAX))
+            .fetch_all(&self.db.pool)
+            .await
+            .map_err(read_error)?
+            .into_iter()
+            .map(|(user_hsa_id, user_name, patients, entries)| HeavyUser {
+                user_hsa_id,
+                user_name,
+                distinct_patients: u64::try_from(patients).unwrap_or(0),
+                entries: u64::try_from(entries).unwrap_or(0),
+            })
+            .collect();
         Ok(FollowUpReport {
             from,
             to,
@@ -514,6 +673,137 @@ impl AccessLog {
             coherent_truncated,
             heavy_users,
         })
+    }
+
+    /// A log auditor's query (see [`PURPOSE_LOG_FOLLOW_UP`]): the entries of users of the
+    /// auditor's care giver only, newest first. The read is recorded first (who, assignment,
+    /// `system_hsa_id`, time, purpose, what was asked); if it cannot be, nothing is returned.
+    /// [`LogError::NotAuditor`] for any other assignment; [`LogError::OtherCareGiver`] for
+    /// [`AuditQuery::CareGiver`] of another care giver.
+    pub async fn audit(
+        &self,
+        auditor: &Actor,
+        system_hsa_id: &str,
+        query: &AuditQuery,
+        page: Page,
+    ) -> Result<Vec<Entry>, LogError> {
+        let care_giver = audited_care_giver(auditor)?;
+        let (kind, column, value) = match query {
+            AuditQuery::Patient(p) => ("patient", "patient_id", p),
+            AuditQuery::User(u) => ("user", "user_hsa_id", u),
+            AuditQuery::CareGiver(g) => {
+                if g != care_giver {
+                    return Err(LogError::OtherCareGiver);
+                }
+                ("care_giver", "user_care_giver_hsa_id", g)
+            }
+        };
+        self.record_read(NewLogRead::by_auditor(
+            auditor,
+            system_hsa_id,
+            kind,
+            format!("{value};offset={};limit={}", page.offset, page.limit),
+        ))
+        .await?;
+        let (limit, offset) = page.bounds();
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        sqlx::query_as::<_, Entry>(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM sec_access_log WHERE {column} = $1 \
+             AND user_care_giver_hsa_id = $2 ORDER BY id DESC LIMIT $3 OFFSET $4"
+        )))
+        .bind(value.as_str())
+        .bind(care_giver)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(read_error)
+    }
+
+    /// A log auditor's follow-up (as [`AccessLog::follow_up`]) of the users of their own care
+    /// giver only; recorded first, as [`AccessLog::audit`].
+    pub async fn audit_follow_up(
+        &self,
+        auditor: &Actor,
+        system_hsa_id: &str,
+        from: &str,
+        to: &str,
+        threshold: usize,
+    ) -> Result<FollowUpReport, LogError> {
+        let care_giver = audited_care_giver(auditor)?;
+        window_bound(from, "000000").ok_or(LogError::Time("from"))?;
+        window_bound(to, "235959").ok_or(LogError::Time("to"))?;
+        self.record_read(NewLogRead::by_auditor(
+            auditor,
+            system_hsa_id,
+            "follow_up",
+            format!("{from}-{to};threshold={threshold}"),
+        ))
+        .await?;
+        self.follow_up_of(from, to, threshold, Some(care_giver))
+            .await
+    }
+
+    /// Records one read of the access log, durably, before anything of it is shown.
+    pub async fn record_read(&self, read: NewLogRead) -> Result<LogRead, LogError> {
+        for (name, v) in [
+            ("the system HSA-id", &read.system_hsa_id),
+            ("the purpose", &read.purpose),
+            ("what was asked", &read.query_value),
+        ] {
+            if v.trim().is_empty() {
+                return Err(LogError::Missing(name));
+            }
+        }
+        let row = LogRead {
+            id: uuid::Uuid::now_v7().to_string(),
+            time: npo_riv::time::now_timestamp(),
+            system_hsa_id: read.system_hsa_id,
+            purpose: read.purpose,
+            user_hsa_id: read.user.as_ref().map(|a| a.person_hsa_id.clone()),
+            user_assignment_hsa_id: read.user.as_ref().map(|a| a.assignment.hsa_id.clone()),
+            user_care_giver_hsa_id: read
+                .user
+                .as_ref()
+                .map(|a| a.assignment.care_giver_hsa_id.clone()),
+            query_kind: read.query_kind.into(),
+            query_value: read.query_value,
+        };
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO sec_access_log_reads ({READ_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        )))
+        .bind(&row.id)
+        .bind(&row.time)
+        .bind(&row.system_hsa_id)
+        .bind(&row.purpose)
+        .bind(row.user_hsa_id.as_deref())
+        .bind(row.user_assignment_hsa_id.as_deref())
+        .bind(row.user_care_giver_hsa_id.as_deref())
+        .bind(&row.query_kind)
+        .bind(&row.query_value)
+        .execute(&self.db.pool)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "a read of the access log could not be recorded: nothing is shown");
+            LogError::Write
+        })?;
+        Ok(row)
+    }
+
+    /// The recorded reads of the access log, newest first.
+    pub async fn reads(&self, page: Page) -> Result<Vec<LogRead>, LogError> {
+        let (limit, offset) = page.bounds();
+        sqlx::query_as::<_, LogRead>(sqlx::AssertSqlSafe(format!(
+            "SELECT {READ_COLUMNS} FROM sec_access_log_reads ORDER BY id DESC LIMIT $1 OFFSET $2"
+        )))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.db.pool)
+        .await
+        .map_err(read_error)
     }
 
     /// Deletes the entries older than the retention period; returns how many. The only
@@ -559,6 +849,14 @@ fn check(e: &NewEntry) -> Result<(), LogError> {
     ] {
         if v.trim().is_empty() {
             return Err(LogError::Missing(name));
+        }
+    }
+    if e.resource.records.is_empty() {
+        return Err(LogError::Missing("the records delivered"));
+    }
+    for r in &e.resource.records {
+        if r.source_system_hsa_id.trim().is_empty() || r.document_id.trim().is_empty() {
+            return Err(LogError::Missing("a record id"));
         }
     }
     Ok(())
@@ -733,7 +1031,8 @@ fn insert<'q>(
                 .bind(e.information_type.as_str())
                 .bind(e.patient_id.as_str())
                 .bind(e.resource_care_giver_hsa_id.as_str())
-                .bind(e.resource_care_unit_hsa_id.as_str());
+                .bind(e.resource_care_unit_hsa_id.as_str())
+                .bind(e.records.to_json());
         }
     }
     q
@@ -771,12 +1070,12 @@ mod tests {
         assert_eq!(chunk(3), 2);
         let mut s = Statements::new(Backend::Postgres);
         let sql = s.insert(2);
-        assert!(sql.ends_with("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17), ($18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)"));
+        assert!(sql.ends_with("($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18), ($19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36)"));
         assert!(Arc::ptr_eq(&sql, &s.insert(2)));
         let mut s = Statements::new(Backend::Sqlite);
         assert!(
             s.insert(2)
-                .ends_with("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                .ends_with("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
         );
     }
 
@@ -805,6 +1104,8 @@ mod tests {
             LogError::Missing("the patient id"),
             LogError::Time("from"),
             LogError::Corrupt,
+            LogError::NotAuditor,
+            LogError::OtherCareGiver,
         ] {
             let s = e.to_string();
             assert!(!s.chars().any(|c| c.is_ascii_digit()), "{s}");

@@ -29,6 +29,14 @@
 //!   Requests that do not follow the schema never reach [`answer`]: parsing fails first, and the
 //!   platform answers with a `soap:Client` fault.
 //!
+//! - **Every extract is recorded** before it is built, as a read of the access log
+//!   ([`AccessLog::record_read`]) with the purpose [`PURPOSE_PATIENT_EXTRACT`], the consumer
+//!   system it came from, the patient asked for and the interval; if it cannot be recorded the
+//!   answer is `ERROR` and nothing is shown.
+//! - **Looks, not records.** The gate logs one entry per information type, care giver and care
+//!   unit of a read (not one per record), so each entry here is one look. The contract has no
+//!   place for record ids; they stay in the log for auditors.
+//!
 //! Every result text is fixed Swedish text (plus the configured limit): never a patient id, a
 //! name or a value from the request.
 //!
@@ -36,7 +44,9 @@
 //! allowed to call this contract, and those must only ask for the citizen they authenticated
 //! (answering `ACCESSDENIED` otherwise is the caller's part).
 
-use crate::access_log::{AccessLog, LogError, PatientViewEntry};
+use crate::access_log::{
+    AccessLog, LogError, NewLogRead, PURPOSE_PATIENT_EXTRACT, PatientViewEntry,
+};
 use npo_riv::contracts::access_logs_for_patient_v1::{
     AccessLogRecord, AccessLogsResult, GetAccessLogsForPatientRequest,
     GetAccessLogsForPatientResponse, LogResultCode, XsDateTime,
@@ -59,13 +69,15 @@ pub const TEXT_UNAVAILABLE: &str =
 
 /// Answers a GetAccessLogsForPatient request from the access log, with one
 /// `AccessLogsResultType`. Never fails: see the module documentation for every result code.
-/// `max_entries` is the most entries returned ([`DEFAULT_MAX_ENTRIES`] by default).
+/// `max_entries` is the most entries returned ([`DEFAULT_MAX_ENTRIES`] by default);
+/// `consumer_hsa_id` is the consumer system that asked (recorded with the read).
 pub async fn answer(
     log: &AccessLog,
     request: &GetAccessLogsForPatientRequest,
     max_entries: usize,
+    consumer_hsa_id: &str,
 ) -> GetAccessLogsForPatientResponse {
-    let mut result = answer_result(log, request, max_entries).await;
+    let mut result = answer_result(log, request, max_entries, consumer_hsa_id).await;
     result.result.start_interval = Some(request.from_date);
     result.result.end_interval = Some(request.to_date);
     GetAccessLogsForPatientResponse::single(result)
@@ -75,6 +87,7 @@ async fn answer_result(
     log: &AccessLog,
     request: &GetAccessLogsForPatientRequest,
     max_entries: usize,
+    consumer_hsa_id: &str,
 ) -> AccessLogsResult {
     if !is_valid_personal_identity(&request.patient_id) {
         return AccessLogsResult::without_logs(
@@ -96,6 +109,18 @@ async fn answer_result(
     }
     let from = log_time(&request.from_date);
     let to = log_time(&request.to_date);
+    if let Err(e) = log
+        .record_read(NewLogRead {
+            system_hsa_id: consumer_hsa_id.into(),
+            purpose: PURPOSE_PATIENT_EXTRACT.into(),
+            user: None,
+            query_kind: "patient_extract",
+            query_value: format!("{};{from}-{to}", request.patient_id),
+        })
+        .await
+    {
+        return unavailable(&e);
+    }
     let entries = match log
         .patient_view_between(
             &request.patient_id,

@@ -45,6 +45,10 @@ fn entry(actor: &Actor, patient: &str, giver: &str, activity: Activity) -> NewEn
             patient_id: patient.into(),
             care_giver_hsa_id: giver.into(),
             care_unit_hsa_id: format!("{giver}-E1"),
+            records: vec![RecordRef {
+                source_system_hsa_id: format!("{giver}-S1"),
+                document_id: "doc-1".into(),
+            }],
         },
     }
 }
@@ -738,4 +742,43 @@ async fn purge_deletes_only_entries_past_retention() {
     insert_raw(&db, &days_ago(min + 1), Activity::Read, &patient(2)).await;
     assert_eq!(long.purge_expired().await.unwrap(), 0);
     assert_eq!(log.purge_expired().await.unwrap(), 1);
+}
+
+/// An entry carries the ids of the records delivered (and at least one); they are stored and
+/// read back as given.
+#[tokio::test]
+async fn entries_carry_the_delivered_record_ids() {
+    let (_t, db) = db().await;
+    let log = AccessLog::start(db, LogConfig::default());
+    let a = actor("SE2321000016-P001", "SE2321000016-G1", "SE2321000016-E1");
+    let mut e = entry(&a, "191212121212", "SE2120003140-G9", Activity::Read);
+    e.resource.records = vec![
+        RecordRef {
+            source_system_hsa_id: "SE2120003140-S1".into(),
+            document_id: "a-1".into(),
+        },
+        RecordRef {
+            source_system_hsa_id: "SE2120003140-S1".into(),
+            document_id: "a-2".into(),
+        },
+    ];
+    let mut none = e.clone();
+    none.resource.records.clear();
+    assert_eq!(
+        log.append(vec![none]).await.unwrap_err(),
+        LogError::Missing("the records delivered")
+    );
+    let mut blank = e.clone();
+    blank.resource.records[1].document_id = " ".into();
+    assert_eq!(
+        log.append(vec![blank]).await.unwrap_err(),
+        LogError::Missing("a record id")
+    );
+    log.append(vec![e.clone()]).await.unwrap();
+    let stored = log
+        .by_patient("191212121212", Page::first(10))
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].records.0, e.resource.records);
 }

@@ -13,6 +13,8 @@ use npo_store::testing::TestDb;
 use npo_store::{Db, sqlx};
 
 const SYSTEM: &str = "SE2321000016-SYS1";
+/// The consumer system that asks for the patient's extract (1177).
+const CONSUMER: &str = "SE2321000016-1177";
 const USER: &str = "SE2321000016-P001";
 const USER_NAME: &str = "Anna Andersson";
 const ASSIGNMENT_NAME: &str = "Distriktsläkare";
@@ -62,6 +64,10 @@ fn entry(patient: &str, information_type: &str, activity: Activity) -> NewEntry 
             patient_id: patient.into(),
             care_giver_hsa_id: HOLDER.into(),
             care_unit_hsa_id: format!("{HOLDER}-E1"),
+            records: vec![RecordRef {
+                source_system_hsa_id: format!("{HOLDER}-S1"),
+                document_id: "doc-1".into(),
+            }],
         },
     }
 }
@@ -146,7 +152,7 @@ async fn the_patients_accesses_appear_without_the_user() {
         XsDateTime::utc(now - chrono::Duration::hours(1)),
         XsDateTime::stockholm(now + chrono::Duration::hours(1)),
     );
-    let resp = log_querying::answer(&log, &req, DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &req, DEFAULT_MAX_ENTRIES, CONSUMER).await;
     let body = validated(&resp);
     let r = single(&resp);
     assert_eq!(r.result.code, LogResultCode::Ok);
@@ -205,7 +211,7 @@ async fn the_interval_filters_inclusively_in_swedish_time() {
             .collect()
     };
 
-    let resp = log_querying::answer(&log, &year_2024(&p), DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &year_2024(&p), DEFAULT_MAX_ENTRIES, CONSUMER).await;
     assert_eq!(resp.code(), Some(LogResultCode::Ok));
     assert_eq!(
         times(&resp),
@@ -219,10 +225,10 @@ async fn the_interval_filters_inclusively_in_swedish_time() {
 
     // Bounds given in UTC are compared as Swedish time: 10:00Z is 12:00 in summer.
     let exact = request(&p, "2024-06-15T10:00:00Z", "2024-06-15T10:00:00Z");
-    let resp = log_querying::answer(&log, &exact, DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &exact, DEFAULT_MAX_ENTRIES, CONSUMER).await;
     assert_eq!(times(&resp), ["20240615120000"]);
     let after = request(&p, "2024-06-15T10:00:01Z", "2024-06-15T12:30:00+02:00");
-    let resp = log_querying::answer(&log, &after, DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &after, DEFAULT_MAX_ENTRIES, CONSUMER).await;
     assert_eq!(resp.code(), Some(LogResultCode::Ok));
     assert_eq!(times(&resp), Vec::<String>::new());
     // A fraction of a second is dropped: the entry's second is included.
@@ -231,12 +237,12 @@ async fn the_interval_filters_inclusively_in_swedish_time() {
         "2024-06-15T12:00:00.25+02:00",
         "2024-06-15T12:00:00.75+02:00",
     );
-    let resp = log_querying::answer(&log, &fraction, DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &fraction, DEFAULT_MAX_ENTRIES, CONSUMER).await;
     assert_eq!(times(&resp), ["20240615120000"]);
 
     // Everything, from the earliest to the latest expressible time.
     let all = request(&p, "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00");
-    let resp = log_querying::answer(&log, &all, DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &all, DEFAULT_MAX_ENTRIES, CONSUMER).await;
     assert_eq!(times(&resp).len(), 5);
 }
 
@@ -250,7 +256,7 @@ async fn other_patients_entries_never_appear() {
         insert_raw(&db, &format!("2024030110000{i}"), &theirs, "Läsa").await;
     }
 
-    let resp = log_querying::answer(&log, &year_2024(&mine), DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &year_2024(&mine), DEFAULT_MAX_ENTRIES, CONSUMER).await;
     validated(&resp);
     assert_eq!(resp.access_logs().count(), 1);
     assert_eq!(
@@ -262,7 +268,7 @@ async fn other_patients_entries_never_appear() {
     );
 
     // No accesses: OK with an empty list (the list element is there).
-    let resp = log_querying::answer(&log, &year_2024(&nobody), DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &year_2024(&nobody), DEFAULT_MAX_ENTRIES, CONSUMER).await;
     let body = validated(&resp);
     let r = single(&resp);
     assert_eq!(r.result.code, LogResultCode::Ok);
@@ -281,7 +287,7 @@ async fn more_entries_than_the_limit_is_max_query_result_exceeded() {
     }
     let req = year_2024(&p);
 
-    let resp = log_querying::answer(&log, &req, 4).await;
+    let resp = log_querying::answer(&log, &req, 4, CONSUMER).await;
     validated(&resp);
     let r = single(&resp);
     assert_eq!(r.result.code, LogResultCode::MaxQueryResultExceeded);
@@ -290,24 +296,24 @@ async fn more_entries_than_the_limit_is_max_query_result_exceeded() {
     assert!(!r.result.text.contains(&p));
 
     // Exactly the limit is fine.
-    let resp = log_querying::answer(&log, &req, 5).await;
+    let resp = log_querying::answer(&log, &req, 5, CONSUMER).await;
     validated(&resp);
     assert_eq!(resp.code(), Some(LogResultCode::Ok));
     assert_eq!(resp.access_logs().count(), 5);
 
     // A narrower interval fits under the limit.
     let narrow = request(&p, "2024-05-01T12:00:02", "2024-05-01T12:00:03");
-    let resp = log_querying::answer(&log, &narrow, 4).await;
+    let resp = log_querying::answer(&log, &narrow, 4, CONSUMER).await;
     assert_eq!(resp.code(), Some(LogResultCode::Ok));
     assert_eq!(resp.access_logs().count(), 2);
 
     // A limit of zero: any entry is too many, none is fine.
     assert_eq!(
-        log_querying::answer(&log, &req, 0).await.code(),
+        log_querying::answer(&log, &req, 0, CONSUMER).await.code(),
         Some(LogResultCode::MaxQueryResultExceeded)
     );
     assert_eq!(
-        log_querying::answer(&log, &year_2024(&patient(7)), 0)
+        log_querying::answer(&log, &year_2024(&patient(7)), 0, CONSUMER)
             .await
             .code(),
         Some(LogResultCode::Ok)
@@ -333,7 +339,7 @@ async fn invalid_requests_are_validation_errors_without_personal_data() {
         "198013011234",
         "000000000000",
     ] {
-        let resp = log_querying::answer(&log, &year_2024(id), DEFAULT_MAX_ENTRIES).await;
+        let resp = log_querying::answer(&log, &year_2024(id), DEFAULT_MAX_ENTRIES, CONSUMER).await;
         validated(&resp);
         let r = single(&resp);
         assert_eq!(r.result.code, LogResultCode::ValidationError, "{id:?}");
@@ -344,7 +350,7 @@ async fn invalid_requests_are_validation_errors_without_personal_data() {
 
     // ToDate before FromDate.
     let backwards = request(&p, "2024-12-31T00:00:00", "2024-01-01T00:00:00");
-    let resp = log_querying::answer(&log, &backwards, DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &backwards, DEFAULT_MAX_ENTRIES, CONSUMER).await;
     validated(&resp);
     let r = single(&resp);
     assert_eq!(r.result.code, LogResultCode::ValidationError);
@@ -352,14 +358,14 @@ async fn invalid_requests_are_validation_errors_without_personal_data() {
     assert_eq!(r.access_logs, None);
     // Compared as instants: the same instant written with two offsets is a valid interval.
     let same = request(&p, "2024-03-01T10:00:00+01:00", "2024-03-01T09:00:00Z");
-    let resp = log_querying::answer(&log, &same, DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &same, DEFAULT_MAX_ENTRIES, CONSUMER).await;
     assert_eq!(resp.code(), Some(LogResultCode::Ok));
     assert_eq!(resp.access_logs().count(), 1);
 
     // npo never queues reports: any QueuedReportId is unknown, and no report is made.
     let mut queued = year_2024(&p);
     queued.queued_report_id = Some("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b".into());
-    let resp = log_querying::answer(&log, &queued, DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &queued, DEFAULT_MAX_ENTRIES, CONSUMER).await;
     validated(&resp);
     let r = single(&resp);
     assert_eq!(r.result.code, LogResultCode::ReportNotFound);
@@ -373,7 +379,7 @@ async fn a_log_that_cannot_be_read_is_an_error_result_not_a_panic() {
     let log = AccessLog::start(db.clone(), LogConfig::default());
     let p = patient(9);
     insert_raw(&db, "20240301100000", &p, "Flyga").await;
-    let resp = log_querying::answer(&log, &year_2024(&p), DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &year_2024(&p), DEFAULT_MAX_ENTRIES, CONSUMER).await;
     validated(&resp);
     let r = single(&resp);
     assert_eq!(r.result.code, LogResultCode::Error);
@@ -383,13 +389,13 @@ async fn a_log_that_cannot_be_read_is_an_error_result_not_a_panic() {
     // A row with a time that is not a timestamp.
     let q = patient(10);
     insert_raw(&db, "2024030110000x", &q, "Läsa").await;
-    let resp = log_querying::answer(&log, &year_2024(&q), DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &year_2024(&q), DEFAULT_MAX_ENTRIES, CONSUMER).await;
     validated(&resp);
     assert_eq!(resp.code(), Some(LogResultCode::Error));
 
     // The store is gone.
     db.pool.close().await;
-    let resp = log_querying::answer(&log, &year_2024(&p), DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &year_2024(&p), DEFAULT_MAX_ENTRIES, CONSUMER).await;
     validated(&resp);
     let r = single(&resp);
     assert_eq!(r.result.code, LogResultCode::Error);
@@ -411,7 +417,7 @@ async fn a_request_read_from_the_wire_is_answered() {
     let el = xml::parse(xml.as_bytes(), &Limits::default()).unwrap();
     npo_riv::xsd::validate_element(&el).unwrap();
     let req = GetAccessLogsForPatientRequest::parse(&el).unwrap();
-    let resp = log_querying::answer(&log, &req, DEFAULT_MAX_ENTRIES).await;
+    let resp = log_querying::answer(&log, &req, DEFAULT_MAX_ENTRIES, CONSUMER).await;
     validated(&resp);
     let l = resp.access_logs().next().unwrap();
     assert_eq!(l.access_date.to_string(), "2024-03-01T10:00:00+01:00");
@@ -467,4 +473,43 @@ async fn patient_view_between_checks_its_bounds() {
             .unwrap_err(),
         LogError::Time("to")
     );
+}
+
+/// Every extract is recorded as a read of the access log (purpose, consumer system, what was
+/// asked; no user: the citizen channel), before anything is shown; an invalid request reads
+/// nothing and records nothing.
+#[tokio::test]
+async fn every_extract_is_recorded_as_a_read_of_the_log() {
+    let (_t, db) = db().await;
+    let log = AccessLog::start(db.clone(), LogConfig::default());
+    let p = patient(11);
+    log.append(vec![entry(&p, "dia", Activity::Read)])
+        .await
+        .unwrap();
+    let invalid = GetAccessLogsForPatientRequest::new(
+        "191212121213",
+        XsDateTime::parse("2024-01-01T00:00:00").unwrap(),
+        XsDateTime::parse("2099-12-31T23:59:59").unwrap(),
+    );
+    let resp = log_querying::answer(&log, &invalid, DEFAULT_MAX_ENTRIES, CONSUMER).await;
+    assert_eq!(resp.code(), Some(LogResultCode::ValidationError));
+    assert!(log.reads(Page::first(10)).await.unwrap().is_empty());
+
+    let req = GetAccessLogsForPatientRequest::new(
+        &p,
+        XsDateTime::parse("2024-01-01T00:00:00").unwrap(),
+        XsDateTime::parse("2099-12-31T23:59:59").unwrap(),
+    );
+    let resp = log_querying::answer(&log, &req, DEFAULT_MAX_ENTRIES, CONSUMER).await;
+    assert_eq!(resp.code(), Some(LogResultCode::Ok));
+    assert_eq!(resp.access_logs().count(), 1);
+    let reads = log.reads(Page::first(10)).await.unwrap();
+    assert_eq!(reads.len(), 1);
+    let r = &reads[0];
+    assert_eq!(r.system_hsa_id, CONSUMER);
+    assert_eq!(r.purpose, PURPOSE_PATIENT_EXTRACT);
+    assert_eq!(r.query_kind, "patient_extract");
+    assert!(r.query_value.starts_with(&p), "{}", r.query_value);
+    assert_eq!((&r.user_hsa_id, &r.user_assignment_hsa_id), (&None, &None));
+    assert_eq!(r.time.len(), 14);
 }

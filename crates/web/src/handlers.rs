@@ -8,7 +8,7 @@ use axum::extract::{Extension, Form, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
-use npo_gate::{Basis, InformationType, ReadAnswer, ReadRequest, Record, Refusal};
+use npo_gate::{Basis, Delivery, InformationType, ReadAnswer, ReadRequest, Record, Refusal};
 use npo_pki::PeerIdentity;
 use npo_riv::common::DatePeriod;
 use npo_riv::headers::StatusCode as SourceStatus;
@@ -1431,13 +1431,15 @@ fn reads_ongoing(t: InformationType) -> bool {
     matches!(t, InformationType::Diagnosis | InformationType::Medication)
 }
 
-/// Reads one type through the gate with the filters.
+/// Reads one type through the gate with the filters; the gate returns and logs only what
+/// `delivery` says the page shows.
 async fn read_type(
     web: &Web,
     actor: &Actor,
     patient: &str,
     t: InformationType,
     filter: &Filter,
+    delivery: Delivery,
 ) -> Result<ReadAnswer, ReadFailure> {
     let period = filter.period().map_err(ReadFailure::BadFilter)?;
     // Diagnoses and medications are read without the period and kept if in the period or
@@ -1447,8 +1449,15 @@ async fn read_type(
     } else {
         period.clone()
     };
-    let mut answer = web
-        .gate
+    // What is shown is what is delivered (and logged): the period rule is part of the delivery.
+    let delivery = match period.clone() {
+        Some(period) if reads_ongoing(t) => {
+            let today = npo_riv::time::today();
+            delivery.and(move |r: &Record| crate::ongoing::shown_in_period(r, &period, &today))
+        }
+        _ => delivery,
+    };
+    web.gate
         .read(
             actor,
             &ReadRequest {
@@ -1456,22 +1465,20 @@ async fn read_type(
                 types: vec![t],
                 period: asked,
                 care_givers: filter.care_givers(),
+                delivery,
             },
         )
         .await
-        .map_err(|r| ReadFailure::Refused(t, r))?;
-    if let Some(period) = &period {
-        let today = npo_riv::time::today();
-        answer
-            .records
-            .retain(|r| crate::ongoing::shown_in_period(r, period, &today));
-    }
-    Ok(answer)
+        .map_err(|r| ReadFailure::Refused(t, r))
 }
 
 /// A record's handle in URLs: a keyed hash of its source and document id, per session.
 fn handle(s: &Session, r: &Record) -> String {
-    let key = hmac::Key::new(hmac::HMAC_SHA256, &s.handle_key);
+    handle_with(&s.handle_key, r)
+}
+
+fn handle_with(handle_key: &[u8], r: &Record) -> String {
+    let key = hmac::Key::new(hmac::HMAC_SHA256, handle_key);
     let m = r.meta();
     let tag = hmac::sign(
         &key,
@@ -1548,17 +1555,27 @@ pub async fn overview_part(
         Ok(w) => w,
         Err((_, e)) => return e.part(t),
     };
-    let answer = match read_type(&web, &w.actor, &w.ctx.patient, t, &filter).await {
+    let answer = match read_type(
+        &web,
+        &w.actor,
+        &w.ctx.patient,
+        t,
+        &filter,
+        Delivery::latest(LATEST),
+    )
+    .await
+    {
         Ok(a) => a,
         Err(f) => return f.part(),
     };
     let (s, ctx) = (&w.s, &w.ctx);
     let items = sorted(&answer.records);
+    let total = answer.matching;
     let attention = items.iter().any(|(_, v)| v.attention);
     let qs = query(ctx, &filter);
     let html = html! {
         section.part.attention[attention] data-testid=(format!("part-{}", t.key())) data-patient=(ctx.handle) aria-labelledby=(format!("rubrik-{}", t.key())) {
-            h2 id=(format!("rubrik-{}", t.key())) { (t.name()) " " span.meta { "(" (items.len()) ")" } }
+            h2 id=(format!("rubrik-{}", t.key())) { (t.name()) " " span.meta { "(" (total) ")" } }
             p.meta.part-patient data-testid="part-patient" { "Patient " (ident::display(&ctx.patient)) }
             (part_notices(&answer, ctx))
             @if items.is_empty() {
@@ -1574,8 +1591,8 @@ pub async fn overview_part(
                         }
                     }
                 }
-                @if items.len() > LATEST {
-                    p { a href=(format!("/typ/{}?{qs}", t.key())) { "Visa alla " (items.len()) } }
+                @if total > LATEST {
+                    p { a href=(format!("/typ/{}?{qs}", t.key())) { "Visa alla " (total) } }
                 } @else {
                     p { a href=(format!("/typ/{}?{qs}", t.key())) { "Visa lista" } }
                 }
@@ -1619,7 +1636,8 @@ pub async fn type_list(
         Ok(w) => w,
         Err((s, e)) => return e.page(&web, &s),
     };
-    let answer = match read_type(&web, &w.actor, &w.ctx.patient, t, &filter).await {
+    let answer = match read_type(&web, &w.actor, &w.ctx.patient, t, &filter, Delivery::all()).await
+    {
         Ok(a) => a,
         Err(f) => return f.page(&web, &w, t),
     };
@@ -1671,7 +1689,11 @@ pub async fn record_detail(
         Ok(w) => w,
         Err((s, e)) => return e.page(&web, &s),
     };
-    let answer = match read_type(&web, &w.actor, &w.ctx.patient, t, &filter).await {
+    // Only the record asked for is delivered (and logged).
+    let handle_key = w.s.handle_key;
+    let wanted = h.clone();
+    let only = Delivery::only(move |r: &Record| handle_with(&handle_key, r) == wanted);
+    let answer = match read_type(&web, &w.actor, &w.ctx.patient, t, &filter, only).await {
         Ok(a) => a,
         Err(f) => return f.page(&web, &w, t),
     };

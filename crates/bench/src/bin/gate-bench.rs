@@ -231,6 +231,10 @@ async fn main() -> anyhow::Result<()> {
                 patient_id: TOLVAN.into(),
                 care_giver_hsa_id: format!("SE2321000016-G{:03}", i % 10),
                 care_unit_hsa_id: format!("SE2321000016-E{:03}", i % 10),
+                records: vec![npo_security::access_log::RecordRef {
+                    source_system_hsa_id: format!("SE2321000016-S{:03}", i % 10),
+                    document_id: format!("voo-{i}"),
+                }],
             },
         })
         .collect();

@@ -9,7 +9,7 @@
 //! `NPO_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`), with
 //! `synchronous_commit` as the server has it (on). Prints a Markdown table.
 
-use npo_security::access_log::{AccessLog, Activity, LogConfig, NewEntry, Resource};
+use npo_security::access_log::{AccessLog, Activity, LogConfig, NewEntry, RecordRef, Resource};
 use npo_security::{Actor, Assignment, PURPOSE_CARE, Right};
 use npo_store::sqlx::{self, Connection};
 use npo_store::{Db, sqlite_url};
@@ -120,6 +120,10 @@ fn overview(rng: &mut Rng, n: usize) -> Vec<NewEntry> {
                     patient_id: patient.clone(),
                     care_giver_hsa_id: giver(g),
                     care_unit_hsa_id: format!("SE2321{g:06}-E{}", rng.below(7)),
+                    records: vec![RecordRef {
+                        source_system_hsa_id: giver(g),
+                        document_id: format!("doc{}", rng.below(1_000_000)),
+                    }],
                 },
             }
         })
