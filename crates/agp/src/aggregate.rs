@@ -2,7 +2,7 @@ use crate::{Agp, CallContext};
 use futures::future::{BoxFuture, join_all};
 use npo_riv::common::Query;
 use npo_riv::contract::{Contract, Response};
-use npo_riv::ei::{FindContentRequest, FindContentResponse, is_resident_id};
+use npo_riv::ei::{FindContentRequest, FindContentResponse};
 use npo_riv::headers::{CausingAgent, ProcessingStatus, ProcessingStatusRecord, SynchError};
 use npo_riv::{Envelope, Fault, ResultType, soap};
 use npo_router::{CallError, ORIGINAL_CONSUMER};
@@ -113,9 +113,31 @@ async fn aggregate<C: Contract>(
         (npo_router::CORRELATION_ID, ctx.correlation_id.as_str()),
     ];
 
-    // 1. Which sources hold something (none, for ids the index does not hold: reservnummer).
+    // 0. An id that cannot name a patient is an error, never "no records" (a false negative
+    //    in a patient overview): the contract's own error result, or a fault where the
+    //    contract has no result. The answer names the kind of problem, never the id.
+    if let Err(problem) =
+        npo_riv::ids::check_patient_id(&query.patient_id.id, &query.patient_id.type_)
+    {
+        tracing::info!(correlation = %ctx.correlation_id, problem = ?problem, "patient id refused");
+        return if C::HAS_RESULT {
+            let response = Response {
+                items: Vec::new(),
+                result: Some(ResultType::invalid_request(log_id, problem.to_string())),
+                has_more: Vec::new(),
+            };
+            Ok(soap::envelope(
+                &ProcessingStatus::default().write(),
+                &C::write_response(&response),
+            ))
+        } else {
+            Err(Fault::client(format!("{problem}; log id {log_id}")))
+        };
+    }
+
+    // 1. Which sources hold something.
     let mut sources = BTreeSet::new();
-    if is_resident_id(&query.patient_id.id) {
+    {
         let find = FindContentRequest {
             registered_resident_identification: query.patient_id.id.clone(),
             service_domain: C::SERVICE_DOMAIN.into(),
