@@ -177,13 +177,12 @@ async fn aggregate<C: Contract>(
         let body = &body;
         let headers = &headers;
         async move {
-            let outcome = match timeout_at(deadline, agp.vp.call_with_source(la, body, headers))
-                .await
-            {
-                Err(_) => Err(CallError::Timeout),
-                Ok(Err(e)) => Err(e),
-                Ok(Ok((env, source))) => read_answer::<C>(env, source),
-            };
+            let outcome =
+                match timeout_at(deadline, agp.vp.call_with_source(la, body, headers)).await {
+                    Err(_) => Err(CallError::Timeout),
+                    Ok(Err(e)) => Err(e),
+                    Ok(Ok((env, source))) => read_answer::<C>(env, source),
+                };
             (la.as_str(), outcome)
         }
     });

@@ -16,7 +16,10 @@ const TOLVAN: &str = "191212121212";
 
 /// A valid samordningsnummer (Tolvan's date, day + 60).
 fn samordningsnummer() -> String {
-    format!("19121272121{}", luhn_check_digit(&[1, 2, 1, 2, 7, 2, 1, 2, 1]))
+    format!(
+        "19121272121{}",
+        luhn_check_digit(&[1, 2, 1, 2, 7, 2, 1, 2, 1])
+    )
 }
 
 fn person(id: &str, oid: &str) -> PersonId {

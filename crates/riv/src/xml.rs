@@ -618,7 +618,10 @@ mod tests {
         assert_eq!(&doc[r.children[1].span.clone()], "<y/>");
         assert_eq!(
             r.ns_decls,
-            vec![("a".into(), "urn:a".into()), (String::new(), "urn:d".into())]
+            vec![
+                ("a".into(), "urn:a".into()),
+                (String::new(), "urn:d".into())
+            ]
         );
         assert!(r.children[0].ns_decls.is_empty());
     }
