@@ -136,30 +136,31 @@ async fn aggregate<C: Contract>(
     }
 
     // 1. Which sources hold something.
-    let mut sources = BTreeSet::new();
-    {
-        let find = FindContentRequest {
-            registered_resident_identification: query.patient_id.id.clone(),
-            service_domain: C::SERVICE_DOMAIN.into(),
-            categorization: Some(C::CATEGORIZATION.into()),
-            source_system: query.source_system_id.clone(),
-            ..FindContentRequest::default()
-        };
-        let env = timeout_at(deadline, agp.vp.call(&agp.cfg.ei_logical_address, &find.write(), &headers))
-            .await
-            .map_err(|_| CallError::Timeout)
-            .and_then(|r| r)
-            .map_err(|e| {
-                tracing::warn!(correlation = %ctx.correlation_id, error = %e, "engagement index unavailable");
-                Fault::server(format!("The engagement index could not be asked ({e}); log id {log_id}"))
-            })?;
-        let found = FindContentResponse::parse(&env.body).map_err(|_| {
-            Fault::server(format!(
-                "The engagement index gave an unreadable answer; log id {log_id}"
-            ))
+    let find = FindContentRequest {
+        registered_resident_identification: query.patient_id.id.clone(),
+        service_domain: C::SERVICE_DOMAIN.into(),
+        categorization: Some(C::CATEGORIZATION.into()),
+        source_system: query.source_system_id.clone(),
+        ..FindContentRequest::default()
+    };
+    let env = timeout_at(deadline, agp.vp.call(&agp.cfg.ei_logical_address, &find.write(), &headers))
+        .await
+        .map_err(|_| CallError::Timeout)
+        .and_then(|r| r)
+        .map_err(|e| {
+            tracing::warn!(correlation = %ctx.correlation_id, error = %e, "engagement index unavailable");
+            Fault::server(format!("The engagement index could not be asked ({e}); log id {log_id}"))
         })?;
-        sources.extend(found.engagements.into_iter().map(|e| e.logical_address));
-    }
+    let found = FindContentResponse::parse(&env.body).map_err(|_| {
+        Fault::server(format!(
+            "The engagement index gave an unreadable answer; log id {log_id}"
+        ))
+    })?;
+    let mut sources: BTreeSet<String> = found
+        .engagements
+        .into_iter()
+        .map(|e| e.logical_address)
+        .collect();
 
     // 2. Only sources the original consumer may call.
     let today = npo_tak::today();
