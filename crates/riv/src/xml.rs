@@ -6,6 +6,10 @@
 //! namespaces and reject valid prefixes. The tree below resolves every element to
 //! `(namespace URI, local name)` with quick-xml's `NsReader`, and the contract modules map it to
 //! typed models with explicit, namespace-checked lookups.
+//!
+//! Each element also records its byte span in the document and the namespace declarations on
+//! its own start tag, so that [`fragment`] can hand an element on exactly as it came (the
+//! aggregating services pass items through unchanged, including what npo does not model).
 
 use quick_xml::NsReader;
 use quick_xml::events::Event;
