@@ -79,7 +79,7 @@ async fn engagement_index_semantics_over_https() {
     let t = start(|s| s.patients = 0).await;
     let src = t.fed.info.sources[0].hsa_id.clone();
     let cert = format!("source-{src}");
-    let p = "195806062383";
+    let p = "195806062385";
     let tx = |delete, e| EngagementTransaction {
         delete_flag: delete,
         engagement: e,
@@ -218,7 +218,7 @@ async fn synced(t: &TestFed, source: usize) {
 async fn a_change_in_a_source_system_is_visible_in_the_next_aggregated_call() {
     let t = start(|_| {}).await;
     // A patient nobody knows yet gets a note at the municipality.
-    let patient = "195806062383";
+    let patient = "195806062385";
     assert!(aggregated_notes(&t, patient).await.is_empty());
     let (mut note, _) = npo_source::seed::records(&npo::demo::sources()[1], &[patient.to_owned()]);
     let mut note = note.remove(0);
@@ -322,7 +322,7 @@ async fn a_change_in_a_source_system_is_visible_in_the_next_aggregated_call() {
 #[tokio::test]
 async fn engagement_updates_survive_an_unreachable_index() {
     let t = start(|_| {}).await;
-    let patient = "195806062383";
+    let patient = "195806062385";
     // The index's routing disappears: updates cannot be delivered and stay queued.
     let saved = t.fed.platform.tak_store.load().await.unwrap().1;
     t.change_catalogue(|c| {

@@ -97,6 +97,12 @@ pub trait Contract: Send + Sync + 'static {
     /// may pre-select by it; false for contracts with another period rule (alerts: overlap).
     const PERIOD_ON_FILTER_TIME: bool = true;
 
+    /// Whether the response has a `result` that can say `ERROR`. Contracts without one
+    /// (GetCareContacts 2.0, GetLaboratoryOrderOutcome 4.0, GetMaternityMedicalHistory 2.0,
+    /// GetObservations 1.1, GetRequestActivities 1.0 and 2.0) report a refused request with a
+    /// SOAP fault instead.
+    const HAS_RESULT: bool = true;
+
     /// Items per answer for contracts that page (GetCareDocumentation 3.0); `None` answers all.
     const PAGE_SIZE: Option<usize> = None;
     /// The request's `hasMoreReference`, for contracts that page.

@@ -86,3 +86,86 @@ mod luhn_tests {
         assert!(is_valid_personal_identity(&id), "{id}");
     }
 }
+
+/// Why a patient id cannot be used to find a patient's records. The messages name the kind of
+/// problem (in Swedish, for the consumer) and never repeat the id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PatientIdProblem {
+    /// Not 12 digits with a valid date and check digit (`19121212-1212`, `abc`).
+    #[error(
+        "Ogiltig begäran: patientens id har fel format (ett personnummer eller \
+         samordningsnummer är 12 siffror, ÅÅÅÅMMDDNNNK, med giltig kontrollsiffra)"
+    )]
+    Format,
+    /// The id type (OID) is neither personnummer nor samordningsnummer.
+    #[error(
+        "Ogiltig begäran: patientens id-typ stöds inte (endast personnummer \
+         1.2.752.129.2.1.3.1 och samordningsnummer 1.2.752.129.2.1.3.3)"
+    )]
+    UnknownType,
+    /// A samordningsnummer under the personnummer OID, or the other way round.
+    #[error(
+        "Ogiltig begäran: patientens id stämmer inte med id-typen (ett samordningsnummer har \
+         dag + 60 och typen 1.2.752.129.2.1.3.3, ett personnummer typen 1.2.752.129.2.1.3.1)"
+    )]
+    TypeMismatch,
+}
+
+/// Checks a patient id and its type (OID, DOMAIN.md §1): a personnummer under
+/// `1.2.752.129.2.1.3.1` or a samordningsnummer (day + 60) under `1.2.752.129.2.1.3.3`, 12
+/// digits with a valid date and Luhn check digit. Reservnummer (local OIDs) are refused: the
+/// engagement index does not hold them, so nothing could be found for them.
+pub fn check_patient_id(id: &str, oid: &str) -> Result<(), PatientIdProblem> {
+    use crate::common::{OID_PERSONNUMMER, OID_SAMORDNINGSNUMMER};
+    if !is_valid_personal_identity(id) {
+        return Err(PatientIdProblem::Format);
+    }
+    // Valid, so the day is 01–31 (personnummer) or 61–91 (samordningsnummer).
+    let samordning = id.as_bytes()[6] >= b'6';
+    match oid.trim() {
+        OID_PERSONNUMMER if !samordning => Ok(()),
+        OID_SAMORDNINGSNUMMER if samordning => Ok(()),
+        OID_PERSONNUMMER | OID_SAMORDNINGSNUMMER => Err(PatientIdProblem::TypeMismatch),
+        _ => Err(PatientIdProblem::UnknownType),
+    }
+}
+
+#[cfg(test)]
+mod patient_id_tests {
+    use super::*;
+    use crate::common::{OID_PERSONNUMMER as PNR, OID_SAMORDNINGSNUMMER as SAM};
+
+    #[test]
+    fn checks_format_and_type() {
+        let nine = [1, 2, 1, 2, 7, 2, 1, 2, 1];
+        let samordning = format!("19121272121{}", luhn_check_digit(&nine));
+        assert_eq!(check_patient_id("191212121212", PNR), Ok(()));
+        assert_eq!(check_patient_id(&samordning, SAM), Ok(()));
+        for bad in ["19121212-1212", "abc", "", "191212121213", "191213121212"] {
+            assert_eq!(
+                check_patient_id(bad, PNR),
+                Err(PatientIdProblem::Format),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            check_patient_id("191212121212", "1.2.752.129.2.1.3.99"),
+            Err(PatientIdProblem::UnknownType)
+        );
+        assert_eq!(
+            check_patient_id("191212121212", SAM),
+            Err(PatientIdProblem::TypeMismatch)
+        );
+        assert_eq!(
+            check_patient_id(&samordning, PNR),
+            Err(PatientIdProblem::TypeMismatch)
+        );
+        for p in [
+            PatientIdProblem::Format,
+            PatientIdProblem::UnknownType,
+            PatientIdProblem::TypeMismatch,
+        ] {
+            assert!(!p.to_string().contains("1912"));
+        }
+    }
+}

@@ -13,6 +13,9 @@ pub const CONTENT_TYPE: &str = "text/xml; charset=UTF-8";
 pub struct Envelope {
     pub headers: Vec<Element>,
     pub body: Element,
+    /// The namespace declarations in scope at the body element's parent (those of Envelope,
+    /// then Body), for cutting fragments out of the body ([`Envelope::body_fragment`]).
+    pub body_scope: Vec<(String, String)>,
 }
 
 /// Why an envelope was refused.
@@ -46,6 +49,16 @@ impl Envelope {
         &self.body.ns
     }
 
+    /// `child`, a child of the body element, as a standalone fragment of `source` (the document
+    /// this envelope was parsed from): its bytes unchanged, with the namespace declarations it
+    /// inherits from the envelope re-declared (see [`xml::fragment`]).
+    pub fn body_fragment(&self, source: &[u8], child: &Element) -> Result<String, XmlError> {
+        let mut scope = Vec::with_capacity(self.body_scope.len() + self.body.ns_decls.len());
+        scope.extend_from_slice(&self.body_scope);
+        scope.extend_from_slice(&self.body.ns_decls);
+        xml::fragment(source, child, &scope)
+    }
+
     /// A SOAP fault, if Body holds one.
     pub fn fault(&self) -> Option<Fault> {
         if !self.body.is(SOAP_ENV_NS, "Fault") {
@@ -74,6 +87,7 @@ pub fn parse_envelope(input: &[u8], limits: &Limits) -> Result<Envelope, SoapErr
     }
     let mut headers = Vec::new();
     let mut body = None;
+    let mut body_scope = root.ns_decls;
     for child in root.children {
         if child.is(SOAP_ENV_NS, "Header") {
             headers.extend(child.children);
@@ -82,6 +96,7 @@ pub fn parse_envelope(input: &[u8], limits: &Limits) -> Result<Envelope, SoapErr
         }
     }
     let mut body = body.ok_or(SoapError::NoBody)?;
+    body_scope.append(&mut body.ns_decls);
     if body.children.len() > 1 {
         return Err(SoapError::MultipleBodyElements);
     }
@@ -89,6 +104,7 @@ pub fn parse_envelope(input: &[u8], limits: &Limits) -> Result<Envelope, SoapErr
     Ok(Envelope {
         headers,
         body: first,
+        body_scope,
     })
 }
 

@@ -6,11 +6,16 @@
 //! namespaces and reject valid prefixes. The tree below resolves every element to
 //! `(namespace URI, local name)` with quick-xml's `NsReader`, and the contract modules map it to
 //! typed models with explicit, namespace-checked lookups.
+//!
+//! Each element also records its byte span in the document and the namespace declarations on
+//! its own start tag, so that [`fragment`] can hand an element on exactly as it came (the
+//! aggregating services pass items through unchanged, including what npo does not model).
 
 use quick_xml::NsReader;
 use quick_xml::events::Event;
-use quick_xml::name::ResolveResult;
+use quick_xml::name::{PrefixDeclaration, ResolveResult};
 use std::fmt::Write as _;
+use std::ops::Range;
 
 /// Limits applied to every document read from the network.
 #[derive(Clone, Copy, Debug)]
@@ -53,15 +58,35 @@ pub enum XmlError {
 }
 
 /// One element: resolved namespace, local name, attributes (local name, value), children and
-/// the concatenated text directly inside it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// the concatenated text directly inside it. `span` and `ns_decls` say where it stood in the
+/// parsed document, so its source can be handed on unchanged ([`fragment`]); equality ignores
+/// them (two documents with the same content are equal whatever their layout).
+#[derive(Clone, Debug, Default)]
 pub struct Element {
     pub ns: String,
     pub name: String,
     pub attrs: Vec<(String, String)>,
     pub children: Vec<Element>,
     pub text: String,
+    /// Byte range of the whole element, start tag to end tag, in the document it was parsed
+    /// from.
+    pub span: Range<usize>,
+    /// Namespace declarations on the element's own start tag: (prefix, `""` for the default
+    /// namespace; namespace URI).
+    pub ns_decls: Vec<(String, String)>,
 }
+
+impl PartialEq for Element {
+    fn eq(&self, other: &Self) -> bool {
+        self.ns == other.ns
+            && self.name == other.name
+            && self.attrs == other.attrs
+            && self.text == other.text
+            && self.children == other.children
+    }
+}
+
+impl Eq for Element {}
 
 impl Element {
     /// True if this element has namespace `ns` and local name `name`.
@@ -113,6 +138,7 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Element, XmlError> {
     let mut count = 0usize;
 
     loop {
+        let before = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
         let (resolved, event) = reader
             .read_resolved_event()
             .map_err(|e| XmlError::Malformed(describe(&e)))?;
@@ -136,10 +162,20 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Element, XmlError> {
                 };
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                 let mut attrs = Vec::new();
+                let mut ns_decls = Vec::new();
                 for attr in start.attributes() {
                     let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
                     let key = attr.key;
-                    if key.as_namespace_binding().is_some() {
+                    if let Some(binding) = key.as_namespace_binding() {
+                        let prefix = match binding {
+                            PrefixDeclaration::Default => String::new(),
+                            PrefixDeclaration::Named(p) => String::from_utf8_lossy(p).into_owned(),
+                        };
+                        let uri = attr
+                            .unescape_value()
+                            .map_err(|e| XmlError::Malformed(describe(&e)))?
+                            .into_owned();
+                        ns_decls.push((prefix, uri));
                         continue;
                     }
                     let value = attr
@@ -151,12 +187,15 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Element, XmlError> {
                         value,
                     ));
                 }
+                let after = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
                 let el = Element {
                     ns,
                     name,
                     attrs,
                     children: Vec::new(),
                     text: String::new(),
+                    span: before..after,
+                    ns_decls,
                 };
                 if empty {
                     close(&mut stack, &mut root, el);
@@ -165,9 +204,10 @@ pub fn parse(input: &[u8], limits: &Limits) -> Result<Element, XmlError> {
                 }
             }
             Event::End(_) => {
-                let el = stack
+                let mut el = stack
                     .pop()
                     .ok_or_else(|| XmlError::Malformed("unexpected end tag".into()))?;
+                el.span.end = usize::try_from(reader.buffer_position()).unwrap_or(usize::MAX);
                 close(&mut stack, &mut root, el);
             }
             Event::Text(t) => {
@@ -238,6 +278,132 @@ fn describe(e: &dyn std::fmt::Display) -> String {
     let s = e.to_string();
     let kind = s.split(':').next().unwrap_or("syntax error").trim();
     kind.chars().take(80).collect()
+}
+
+/// XML 1.0's `Char` production: tab, LF, CR, and U+0020 upwards except U+FFFE and U+FFFF
+/// (surrogates cannot occur in a `str`).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= '\u{20}' && c != '\u{fffe}' && c != '\u{ffff}')
+}
+
+/// Appends source text, replacing characters XML 1.0 forbids (literal, or as character
+/// references) with U+FFFD.
+fn push_clean(out: &mut String, s: &str) {
+    let suspicious = s.bytes().any(|b| b < 0x20 || b == b'&' || b == 0xef);
+    if !suspicious {
+        out.push_str(s);
+        return;
+    }
+    let mut rest = s;
+    while let Some(c) = rest.chars().next() {
+        if c == '&'
+            && let Some(body) = rest.strip_prefix("&#")
+            && let Some(end) = body.find(';')
+        {
+            let (digits, radix) = match body[..end].strip_prefix('x') {
+                Some(hex) => (hex, 16),
+                None => (&body[..end], 10),
+            };
+            let allowed = u32::from_str_radix(digits, radix)
+                .ok()
+                .and_then(char::from_u32)
+                .is_some_and(is_xml_char);
+            if allowed {
+                out.push_str(&rest[..end + 3]);
+            } else {
+                out.push_str("&#xFFFD;");
+            }
+            rest = &rest[end + 3..];
+            continue;
+        }
+        out.push(if is_xml_char(c) { c } else { '\u{fffd}' });
+        rest = &rest[c.len_utf8()..];
+    }
+}
+
+/// The source of `el`, parsed from `source`, as a standalone well-formed fragment: its bytes
+/// as they came, except that
+/// - the namespace declarations it uses but inherits are added to its start tag (`inherited`:
+///   the bindings in scope at its parent, in document order, a later one for a prefix winning;
+///   e.g. `xmlns:ns2` declared on the envelope's root), and
+/// - characters XML 1.0 forbids (literal or as character references) become U+FFFD, so npo
+///   never writes them.
+///
+/// Used to pass items on unchanged (the aggregating services): what npo does not model still
+/// reaches the consumer. The element must come from a successful [`parse`] of `source`.
+pub fn fragment(
+    source: &[u8],
+    el: &Element,
+    inherited: &[(String, String)],
+) -> Result<String, XmlError> {
+    let raw = source
+        .get(el.span.clone())
+        .and_then(|b| std::str::from_utf8(b).ok())
+        .filter(|s| s.starts_with('<') && s.ends_with('>'))
+        .ok_or_else(|| XmlError::Malformed("element span does not match the document".into()))?;
+
+    // The prefixes the fragment's tags use ("" for unprefixed element names).
+    let mut used: Vec<String> = Vec::new();
+    let note = |p: &str, used: &mut Vec<String>| {
+        if p != "xml" && p != "xmlns" && !used.iter().any(|u| u == p) {
+            used.push(p.to_owned());
+        }
+    };
+    let mut tags = quick_xml::Reader::from_str(raw);
+    loop {
+        match tags
+            .read_event()
+            .map_err(|e| XmlError::Malformed(describe(&e)))?
+        {
+            Event::Start(t) | Event::Empty(t) => {
+                let name = std::str::from_utf8(t.name().into_inner()).unwrap_or("");
+                note(name.split_once(':').map_or("", |(p, _)| p), &mut used);
+                for a in t.attributes().flatten() {
+                    if a.key.as_namespace_binding().is_some() {
+                        continue;
+                    }
+                    let key = std::str::from_utf8(a.key.into_inner()).unwrap_or("");
+                    if let Some((p, local)) = key.split_once(':') {
+                        note(p, &mut used);
+                        // A QName in xsi:type's value uses its prefix too.
+                        if local == "type"
+                            && let Ok(v) = std::str::from_utf8(&a.value)
+                            && let Some((vp, _)) = v.split_once(':')
+                        {
+                            note(vp.trim(), &mut used);
+                        }
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    let mut decls = String::new();
+    for p in &used {
+        if el.ns_decls.iter().any(|(q, _)| q == p) {
+            continue;
+        }
+        let Some((_, uri)) = inherited.iter().rev().find(|(q, _)| q == p) else {
+            continue; // declared further in, or not at all (no namespace)
+        };
+        if p.is_empty() {
+            if !uri.is_empty() {
+                let _ = write!(decls, " xmlns=\"{}\"", escape(uri));
+            }
+        } else {
+            let _ = write!(decls, " xmlns:{p}=\"{}\"", escape(uri));
+        }
+    }
+
+    let name_end = raw[1..]
+        .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+        .map_or(raw.len(), |i| i + 1);
+    let mut out = String::with_capacity(raw.len() + decls.len());
+    out.push_str(&raw[..name_end]);
+    out.push_str(&decls);
+    push_clean(&mut out, &raw[name_end..]);
+    Ok(out)
 }
 
 /// Escapes text for element content and attribute values.
@@ -445,5 +611,55 @@ mod tests {
         assert_eq!(s, r#"<p:a xmlns:p="urn:a"><p:b>&lt;&amp;&gt;</p:b></p:a>"#);
         let el = parse(s.as_bytes(), &lim()).unwrap();
         assert_eq!(el.child_text("urn:a", "b"), Some("<&>"));
+    }
+
+    #[test]
+    fn spans_and_declarations_are_recorded() {
+        let doc = "<?xml version=\"1.0\"?>\n<a:r xmlns:a=\"urn:a\" xmlns=\"urn:d\"> <x k=\"1\">t&amp;</x><y/></a:r>";
+        let r = parse(doc.as_bytes(), &lim()).unwrap();
+        assert_eq!(&doc[r.span.clone()], &doc[doc.find("<a:r").unwrap()..]);
+        assert_eq!(&doc[r.children[0].span.clone()], "<x k=\"1\">t&amp;</x>");
+        assert_eq!(&doc[r.children[1].span.clone()], "<y/>");
+        assert_eq!(
+            r.ns_decls,
+            vec![
+                ("a".into(), "urn:a".into()),
+                (String::new(), "urn:d".into())
+            ]
+        );
+        assert!(r.children[0].ns_decls.is_empty());
+    }
+
+    #[test]
+    fn fragments_are_the_source_with_the_declarations_they_inherit() {
+        let doc = r#"<s:E xmlns:s="urn:s" xmlns:ns2="urn:two" xmlns:x="urn:unused" xmlns="urn:d"><s:B><ns2:item xmlns:own="urn:own" a="1"><own:v>&lt;kept&gt;</own:v><plain ns2:at="z"/><!-- note --><ns2:w>&#229;</ns2:w></ns2:item></s:B></s:E>"#;
+        let root = parse(doc.as_bytes(), &lim()).unwrap();
+        let body = &root.children[0];
+        let item = &body.children[0];
+        let mut scope = root.ns_decls.clone();
+        scope.extend(body.ns_decls.iter().cloned());
+        let f = fragment(doc.as_bytes(), item, &scope).unwrap();
+        assert_eq!(
+            f,
+            r#"<ns2:item xmlns:ns2="urn:two" xmlns="urn:d" xmlns:own="urn:own" a="1"><own:v>&lt;kept&gt;</own:v><plain ns2:at="z"/><!-- note --><ns2:w>&#229;</ns2:w></ns2:item>"#
+        );
+        // Well-formed alone, and the same content.
+        assert_eq!(&parse(f.as_bytes(), &lim()).unwrap(), item);
+    }
+
+    #[test]
+    fn fragments_never_carry_forbidden_characters() {
+        let doc = "<r><i a=\"\u{1}\">x\u{1}y&#1;z&#x9;&#65;\u{fffe}</i></r>";
+        let root = parse(doc.as_bytes(), &lim()).unwrap();
+        let f = fragment(doc.as_bytes(), &root.children[0], &[]).unwrap();
+        assert_eq!(
+            f,
+            "<i a=\"\u{fffd}\">x\u{fffd}y&#xFFFD;z&#x9;&#65;\u{fffd}</i>"
+        );
+        assert!(parse(f.as_bytes(), &lim()).is_ok());
+        // A span that does not belong to the document is an error, not a panic.
+        let mut other = root.children[0].clone();
+        other.span = 3..400;
+        assert!(fragment(doc.as_bytes(), &other, &[]).is_err());
     }
 }

@@ -55,6 +55,19 @@ impl VpClient {
         body_xml: &str,
         headers: &[(&'static str, &str)],
     ) -> Result<Envelope, CallError> {
+        self.call_with_source(logical_address, body_xml, headers)
+            .await
+            .map(|(env, _)| env)
+    }
+
+    /// As [`VpClient::call`], also returning the response document the envelope was parsed
+    /// from, for handing parts of it on unchanged ([`Envelope::body_fragment`]).
+    pub async fn call_with_source(
+        &self,
+        logical_address: &str,
+        body_xml: &str,
+        headers: &[(&'static str, &str)],
+    ) -> Result<(Envelope, Bytes), CallError> {
         let mut req =
             hyper::Request::post(self.uri.clone()).header(header::CONTENT_TYPE, soap::CONTENT_TYPE);
         for (name, value) in headers {
@@ -79,7 +92,7 @@ impl VpClient {
             .to_bytes();
         let envelope = soap::parse_envelope(&bytes, &Limits::default());
         match (parts.status.as_u16(), envelope) {
-            (200, Ok(env)) if env.fault().is_none() => Ok(env),
+            (200, Ok(env)) if env.fault().is_none() => Ok((env, bytes)),
             (200 | 500, Ok(env)) if env.fault().is_some() => Err(CallError::Fault(
                 env.fault().unwrap_or_else(|| Fault::server("")),
             )),

@@ -376,6 +376,7 @@ impl Contract for GetCareContactsV2 {
     const NAMESPACE: &'static str = NAMESPACE;
     const SERVICE_DOMAIN: &'static str = "riv:clinicalprocess:logistics:logistics";
     const CATEGORIZATION: &'static str = "vko";
+    const HAS_RESULT: bool = false;
 
     type Request = Query;
     type Item = CareContact;

@@ -765,6 +765,7 @@ impl Contract for GetLaboratoryOrderOutcomeV4 {
     const NAMESPACE: &'static str = NAMESPACE;
     const SERVICE_DOMAIN: &'static str = "riv:clinicalprocess:healthcond:actoutcome";
     const CATEGORIZATION: &'static str = "und-kkm-ure";
+    const HAS_RESULT: bool = false;
 
     type Request = LaboratoryOrderOutcomeRequest;
     type Item = LaboratoryOrderOutcome;

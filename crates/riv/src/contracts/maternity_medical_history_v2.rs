@@ -945,6 +945,7 @@ impl Contract for GetMaternityMedicalHistoryV2 {
     const NAMESPACE: &'static str = NAMESPACE;
     const SERVICE_DOMAIN: &'static str = "riv:clinicalprocess:healthcond:actoutcome";
     const CATEGORIZATION: &'static str = "utr-mtr";
+    const HAS_RESULT: bool = false;
 
     type Request = Query;
     type Item = MaternityMedicalRecord;

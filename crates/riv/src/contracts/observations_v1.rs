@@ -839,6 +839,7 @@ impl Contract for GetObservationsV1 {
     const NAMESPACE: &'static str = NAMESPACE;
     const SERVICE_DOMAIN: &'static str = "riv:clinicalprocess:healthcond:basic";
     const CATEGORIZATION: &'static str = "chb-o";
+    const HAS_RESULT: bool = false;
 
     type Request = GetObservationsRequest;
     type Item = ObservationGroup;

@@ -376,6 +376,7 @@ impl Contract for GetRequestActivitiesV1 {
     const NAMESPACE: &'static str = NAMESPACE;
     const SERVICE_DOMAIN: &'static str = "riv:crm:requeststatus";
     const CATEGORIZATION: &'static str = "req-act";
+    const HAS_RESULT: bool = false;
 
     type Request = RequestActivitiesRequest;
     type Item = RequestActivity;

@@ -479,6 +479,7 @@ impl Contract for GetRequestActivitiesV2 {
     const NAMESPACE: &'static str = NAMESPACE;
     const SERVICE_DOMAIN: &'static str = "riv:crm:requeststatus";
     const CATEGORIZATION: &'static str = "req-act";
+    const HAS_RESULT: bool = false;
 
     type Request = RequestActivitiesRequest;
     type Item = RequestActivity;
