@@ -326,6 +326,7 @@ pub fn directory(sources: &[SourceConfig]) -> Directory {
             hsa_id: s.hsa_id.clone(),
             name: s.name.clone(),
             care_giver_hsa_id: Some(s.care_giver_hsa_id.clone()),
+            serves: Vec::new(),
         });
         // Staff HSA-ids are made from the organisation number: one set of staff per organisation
         // (care givers that share one, as in the load benchmark, get none of their own).
@@ -366,10 +367,20 @@ pub fn directory(sources: &[SourceConfig]) -> Directory {
         (CONSUMER_HSA_ID, "Nationell patientöversikt"),
         (SECURITY_HSA_ID, "Säkerhetstjänster"),
     ] {
+        // The demo consumer (the clinician app) serves every demo care giver; the platform's
+        // own systems act for nobody.
+        let serves = if hsa_id == CONSUMER_HSA_ID {
+            let mut all: Vec<String> = d.care_givers.iter().map(|g| g.hsa_id.clone()).collect();
+            all.sort();
+            all
+        } else {
+            Vec::new()
+        };
         d.systems.push(System {
             hsa_id: hsa_id.into(),
             name: name.into(),
             care_giver_hsa_id: None,
+            serves,
         });
     }
     d
