@@ -363,7 +363,8 @@ impl DirectoryStore {
         let current = self.load().await?;
         d.check_replacement(&current, change.force, change.max_drop_percent)?;
         let audit = DirectoryAudit {
-            id: uuid::Uuid::new_v4().to_string(),
+            // Time-ordered, so the trail sorts by id within one second.
+            id: uuid::Uuid::now_v7().to_string(),
             changed_at: npo_riv::time::now_timestamp(),
             changed_by: change.by.chars().take(200).collect(),
             via: change.via.as_str().into(),
