@@ -109,8 +109,9 @@ pub enum Refusal {
     Invalid(String),
     #[error("no {0} with that id")]
     NotFound(&'static str),
-    #[error("the {0} was already ended")]
-    AlreadyEnded(&'static str),
+    /// Already cancelled, revoked or deleted (the services' message).
+    #[error("{0}")]
+    AlreadyEnded(String),
 }
 
 impl Refusal {
@@ -316,16 +317,15 @@ impl Gate {
             ));
         }
         let block = self.block(block_id).await?;
-        let checked = self.preconditions(actor, &block.patient_id, &[]).await?;
+        self.preconditions(actor, &block.patient_id, &[]).await?;
         if !block.is_outside(actor) {
             return Err(Refusal::Invalid(
                 "the block does not hide anything from the acting user's care unit".into(),
             ));
         }
         if !block.is_active() {
-            return Err(Refusal::AlreadyEnded("block"));
+            return Err(Refusal::AlreadyEnded(BlockError::AlreadyEnded.to_string()));
         }
-        let _ = checked;
         self.blocks
             .revoke_temporarily(block_id, for_, reason, valid_until, &actor.person_hsa_id)
             .await
@@ -816,7 +816,7 @@ fn consent_refusal(what: &'static str, e: ConsentError) -> Refusal {
     match e {
         ConsentError::Store(_) => not_saved(what, &e),
         ConsentError::NotFound => Refusal::NotFound("consent"),
-        ConsentError::AlreadyEnded => Refusal::AlreadyEnded("consent"),
+        e @ ConsentError::AlreadyEnded => Refusal::AlreadyEnded(e.to_string()),
         ConsentError::PatientId => Refusal::InvalidPatient,
         e => Refusal::Invalid(e.to_string()),
     }
@@ -826,7 +826,7 @@ fn block_refusal(what: &'static str, e: BlockError) -> Refusal {
     match e {
         BlockError::Store(_) | BlockError::Corrupt => not_saved(what, &e),
         BlockError::NotFound => Refusal::NotFound("block"),
-        BlockError::AlreadyEnded => Refusal::AlreadyEnded("block"),
+        e @ BlockError::AlreadyEnded => Refusal::AlreadyEnded(e.to_string()),
         BlockError::PatientId => Refusal::InvalidPatient,
         e => Refusal::Invalid(e.to_string()),
     }
@@ -835,7 +835,7 @@ fn block_refusal(what: &'static str, e: BlockError) -> Refusal {
 fn relation_refusal(what: &'static str, e: RelationError) -> Refusal {
     match e {
         RelationError::Store(_) => not_saved(what, &e),
-        RelationError::NotFound => Refusal::NotFound("relation"),
+        RelationError::NotFound => Refusal::NotFound("active relation"),
         RelationError::PatientId => Refusal::InvalidPatient,
         e => Refusal::Invalid(e.to_string()),
     }

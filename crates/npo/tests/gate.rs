@@ -581,9 +581,8 @@ async fn a_personal_revoke_lifts_the_block_only_at_its_unit() {
         )
         .await
         .unwrap();
-    let kommun_records = |answer: &npo_gate::ReadAnswer| {
-        givers(&answer.records).get(KOMMUN).copied().unwrap_or(0)
-    };
+    let kommun_records =
+        |answer: &npo_gate::ReadAnswer| givers(&answer.records).get(KOMMUN).copied().unwrap_or(0);
     let before = s.gate.read(&at_akuten, &read(TOLVAN)).await.unwrap();
     assert!(before.blocked_information_exists);
     assert_eq!(kommun_records(&before), 0);

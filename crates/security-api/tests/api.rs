@@ -6,7 +6,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{HeaderMap, Method, Request};
+use npo_gate::{Gate, GateConfig};
 use npo_pki::{CertSpec, DevPki, HttpsClient, client_config, https_client, server_config};
+use npo_router::VpClient;
 use npo_security::access_log::{AccessLog, Activity, LogConfig, NewEntry, Resource};
 use npo_security::blocks::BlockStore;
 use npo_security::consent::ConsentStore;
@@ -27,6 +29,12 @@ const SERVER: &str = "SE2321000016-S100";
 const SYSTEM: &str = "SE2321000016-S001";
 /// A system with a valid certificate that is not allowed.
 const STRANGER: &str = "SE2321000016-S999";
+/// An allowed system registered for the region only.
+const REGION_SYSTEM: &str = "SE2321000016-S002";
+/// The administrator's certificate.
+const ADMIN: &str = "SE5565594230-ADMIN";
+/// The platform the API's gate asks for available patients (a stand-in here).
+const ROUTER: &str = "SE5565594230-VP";
 
 const REGION: &str = "SE2321000016-7P5T";
 const SALEM: &str = "SE2321000016-A1B2";
@@ -43,6 +51,8 @@ const ERIK: (&str, &str) = ("SE2120003140-P002", "SE2120003140-U003");
 
 const PATIENT: &str = "191212121212";
 const OTHER_PATIENT: &str = "200001012384";
+/// A patient with no care engagement at any care giver (the stand-in platform says no).
+const UNAVAILABLE: &str = "194001079120";
 
 fn directory() -> Value {
     // Every list ordered by HSA-id, as the export returns it.
@@ -69,7 +79,8 @@ fn directory() -> Value {
              "care_unit_hsa_id": SALEM, "purpose": "Administration", "rights": ["Läsa;alla;VE"]},
         ],
         "systems": [
-            {"hsa_id": SYSTEM, "name": "Journalsystem", "care_giver_hsa_id": REGION},
+            {"hsa_id": SYSTEM, "name": "Journalsystem", "care_giver_hsa_id": REGION, "serves": [KOMMUN]},
+            {"hsa_id": REGION_SYSTEM, "name": "Journalsystem Huddinge", "care_giver_hsa_id": REGION, "serves": []},
         ],
     })
 }
@@ -117,7 +128,21 @@ struct Fixture {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<std::io::Result<()>>>,
+    platform: JoinHandle<std::io::Result<()>>,
     client: HttpsClient,
+    admin: HttpsClient,
+}
+
+/// The stand-in platform: answers AssertCareEngagement yes for every patient but
+/// [`UNAVAILABLE`].
+async fn assert_care_engagement(body: String) -> ([(&'static str, &'static str); 1], String) {
+    let answer = npo_riv::accesscontrol::AssertCareEngagementResponse {
+        has_care_engagement: !body.contains(UNAVAILABLE),
+    };
+    (
+        [("content-type", "text/xml; charset=UTF-8")],
+        npo_riv::soap::envelope("", &answer.write()),
+    )
 }
 
 impl Fixture {
@@ -133,13 +158,48 @@ impl Fixture {
         let test_db = TestDb::new().await.expect("test db");
         let db = test_db.connect().await.expect("connect and migrate");
         let log = AccessLog::start(db.clone(), LogConfig::default());
+        // The stand-in platform, over mutual TLS like the real router.
+        let router_id = pki
+            .issue("router", &CertSpec::system(ROUTER, "router"))
+            .unwrap()
+            .identity()
+            .unwrap();
+        let router_tls = server_config(&router_id, Some(pki.ca_cert_path().as_path())).unwrap();
+        let router_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let router_port = router_listener.local_addr().unwrap().port();
+        let platform = tokio::spawn(npo_pki::serve_tls(
+            router_listener,
+            router_tls,
+            axum::Router::new().route("/vp", axum::routing::post(assert_care_engagement)),
+            std::future::pending::<()>(),
+        ));
+        let vp = VpClient::new(
+            &format!("https://127.0.0.1:{router_port}/vp"),
+            system_client(&pki, "security", SERVER),
+        )
+        .unwrap();
+        let gate = Gate::new(
+            GateConfig {
+                system_hsa_id: SERVER.into(),
+                aggregating_logical_address: "SE5565594230-AGP".into(),
+            },
+            vp,
+            RelationStore::new(db.clone()),
+            ConsentStore::new(db.clone()),
+            BlockStore::new(db.clone()),
+            log.clone(),
+        )
+        .with_directory(DirectoryStore::new(db.clone()));
         let api = Arc::new(SecurityApi {
             directory: DirectoryStore::new(db.clone()),
             consents: ConsentStore::new(db.clone()),
             relations: RelationStore::new(db.clone()),
             blocks: BlockStore::new(db.clone()),
             log: log.clone(),
-            allowed_systems: vec![SYSTEM.to_owned()],
+            gate: Arc::new(gate),
+            allowed_systems: vec![SYSTEM.to_owned(), REGION_SYSTEM.to_owned()],
+            admin_systems: vec![ADMIN.to_owned()],
+            max_directory_drop_percent: 20,
         });
         let tls = server_config(&server_id, Some(pki.ca_cert_path().as_path())).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -149,6 +209,7 @@ impl Fixture {
             let _ = stopped.await;
         }));
         let client = system_client(&pki, "system", SYSTEM);
+        let admin = system_client(&pki, "admin", ADMIN);
         Fixture {
             _tmp: tmp,
             _db: test_db,
@@ -158,7 +219,9 @@ impl Fixture {
             addr,
             stop: Some(stop),
             handle: Some(handle),
+            platform,
             client,
+            admin,
         }
     }
 
@@ -170,11 +233,14 @@ impl Fixture {
     /// A started API with [`directory`] imported through the API.
     async fn with_directory() -> Fixture {
         let f = Fixture::start().await;
-        f.put("/api/v1/directory", directory()).await.expect(204);
+        f.admin_put("/api/v1/directory", directory())
+            .await
+            .expect(200);
         f
     }
 
     async fn stop(mut self) {
+        self.platform.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -268,6 +334,29 @@ impl Fixture {
         self.call(Method::PUT, path, None, Some(body)).await
     }
 
+    /// As the administrator's certificate.
+    async fn admin_put(&self, path: &str, body: Value) -> Reply {
+        let body = serde_json::to_vec(&body).unwrap();
+        self.call_with(&self.admin, Method::PUT, path, None, Some(body))
+            .await
+    }
+
+    async fn admin_get(&self, path: &str) -> Reply {
+        self.call_with(&self.admin, Method::GET, path, None, None)
+            .await
+    }
+
+    /// Attests a relation between `user` and `patient`, through the API.
+    async fn relate(&self, user: (&str, &str), patient: &str) {
+        self.post_as(
+            user,
+            &format!("/api/v1/patients/{patient}/relations"),
+            json!({"valid_to": in_hours(8)}),
+        )
+        .await
+        .expect(201);
+    }
+
     async fn post_as(&self, user: (&str, &str), path: &str, body: Value) -> Reply {
         self.call(Method::POST, path, Some(user), Some(body)).await
     }
@@ -298,14 +387,16 @@ fn system_client(pki: &DevPki, name: &str, hsa_id: &str) -> HttpsClient {
 async fn directory_import_export_and_assignments() {
     let f = Fixture::start().await;
     // Empty at first.
-    let empty = f.get("/api/v1/directory").await.expect(200);
+    let empty = f.admin_get("/api/v1/directory").await.expect(200);
     assert_eq!(
         empty.body,
         json!({"care_givers": [], "care_units": [], "persons": [], "assignments": [], "systems": []})
     );
 
-    f.put("/api/v1/directory", directory()).await.expect(204);
-    let exported = f.get("/api/v1/directory").await.expect(200);
+    f.admin_put("/api/v1/directory", directory())
+        .await
+        .expect(200);
+    let exported = f.admin_get("/api/v1/directory").await.expect(200);
     assert_eq!(exported.body, directory());
 
     let assignments = f
@@ -337,27 +428,27 @@ async fn directory_import_export_and_assignments() {
     // Invalid imports change nothing.
     let mut dangling = directory();
     dangling["assignments"][0]["care_unit_hsa_id"] = json!("SE2321000016-NOPE");
-    f.put("/api/v1/directory", dangling)
+    f.admin_put("/api/v1/directory", dangling)
         .await
         .expect_error(400, "refers to unknown care unit");
     let mut bad_right = directory();
     bad_right["assignments"][1]["rights"] = json!(["Läsa;alla;XX"]);
-    f.put("/api/v1/directory", bad_right)
+    f.admin_put("/api/v1/directory", bad_right)
         .await
         .expect_error(400, "has a right that is not");
     let mut duplicate = directory();
     duplicate["persons"][1]["hsa_id"] = json!(ERIK.0);
-    f.put("/api/v1/directory", duplicate)
+    f.admin_put("/api/v1/directory", duplicate)
         .await
         .expect_error(400, "duplicate HSA-id");
     let mut unknown_field = directory();
     unknown_field["persons"][0]["email"] = json!("erik@example.org");
-    f.put("/api/v1/directory", unknown_field)
+    f.admin_put("/api/v1/directory", unknown_field)
         .await
         .expect_error(400, "does not match the schema");
     let malformed = f
         .call_with(
-            &f.client,
+            &f.admin,
             Method::PUT,
             "/api/v1/directory",
             None,
@@ -366,7 +457,7 @@ async fn directory_import_export_and_assignments() {
         .await;
     malformed.expect_error(400, "not valid JSON");
     assert_eq!(
-        f.get("/api/v1/directory").await.expect(200).body,
+        f.admin_get("/api/v1/directory").await.expect(200).body,
         directory()
     );
     f.stop().await;
@@ -425,7 +516,7 @@ async fn relations_register_check_and_cancel() {
         json!({"valid_to": in_hours(1)}),
     )
     .await
-    .expect_error(400, "the patient id must be 12 digits");
+    .expect_error(400, "12 digits");
     f.get_as(ERIK, &current).await.expect(404);
     f.get_as(ANNA, "/api/v1/patients/1912121212AB/relations/current")
         .await
@@ -460,6 +551,8 @@ async fn consents_emergency_access_cancel_delete_and_history() {
     let consents = format!("/api/v1/patients/{PATIENT}/consents");
     let check = format!("{consents}/check");
     let emergency = format!("/api/v1/patients/{PATIENT}/emergency-access");
+    f.relate(ANNA, PATIENT).await;
+    f.relate(ERIK, PATIENT).await;
 
     f.get_as(ANNA, &check)
         .await
@@ -468,7 +561,7 @@ async fn consents_emergency_access_cancel_delete_and_history() {
         .post_as(
             ANNA,
             &consents,
-            json!({"scope": "CareUnit", "valid_from": in_hours(-1), "valid_to": in_hours(24 * 30)}),
+            json!({"scope": "CareUnit", "valid_from": in_hours(0), "valid_to": in_hours(24 * 30)}),
         )
         .await
         .expect(201)
@@ -485,7 +578,10 @@ async fn consents_emergency_access_cancel_delete_and_history() {
         f.get_as(ANNA, &check).await.expect(200).body["id"],
         consent_id.as_str()
     );
-    f.get_as(ANNA_ADMIN, &check).await.expect(200);
+    // An administrative assignment acts for nobody (not for care and treatment).
+    f.get_as(ANNA_ADMIN, &check)
+        .await
+        .expect_error(403, "purpose");
     f.get_as(ERIK, &check).await.expect(404);
 
     // Validation: nothing registered.
@@ -538,7 +634,7 @@ async fn consents_emergency_access_cancel_delete_and_history() {
     .await
     .expect_error(400, "12 digits");
     assert_eq!(
-        f.get(&consents)
+        f.get_as(ANNA, &consents)
             .await
             .expect(200)
             .body
@@ -614,7 +710,7 @@ async fn consents_emergency_access_cancel_delete_and_history() {
         .expect(409);
 
     // History, newest first, with what happened.
-    let history = f.get(&consents).await.expect(200).body;
+    let history = f.get_as(ANNA, &consents).await.expect(200).body;
     let history = history.as_array().unwrap();
     assert_eq!(history.len(), 2);
     let by_id = |id: &str| history.iter().find(|c| c["id"] == id).unwrap().clone();
@@ -626,14 +722,11 @@ async fn consents_emergency_access_cancel_delete_and_history() {
     assert!(deleted["deleted_at"].is_string());
     assert_eq!(deleted["deleted_by"], ERIK.0);
     assert_eq!(deleted["deleted_reason"], "Fel patient");
-    assert_eq!(
-        f.get(&format!("/api/v1/patients/{OTHER_PATIENT}/consents"))
-            .await
-            .expect(200)
-            .body,
-        json!([])
-    );
-    f.get("/api/v1/patients/123/consents")
+    // Listing takes a relation with the patient.
+    f.get_as(ANNA, &format!("/api/v1/patients/{OTHER_PATIENT}/consents"))
+        .await
+        .expect_error(403, "relation");
+    f.get_as(ANNA, "/api/v1/patients/123/consents")
         .await
         .expect_error(400, "12 digits");
     f.stop().await;
@@ -643,10 +736,14 @@ async fn consents_emergency_access_cancel_delete_and_history() {
 async fn blocks_register_revoke_temporary_revoke_and_history() {
     let f = Fixture::with_directory().await;
     let blocks = format!("/api/v1/patients/{PATIENT}/blocks");
+    f.relate(ANNA, PATIENT).await;
+    f.relate(ERIK, PATIENT).await;
 
+    // The patient blocks the municipality's records (at the municipality) and Huddinge's (at
+    // the region).
     let outer = f
         .post_as(
-            ANNA,
+            ERIK,
             &blocks,
             json!({"kind": "Outer", "care_giver_hsa_id": KOMMUN}),
         )
@@ -657,13 +754,13 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     assert_eq!(outer["care_unit_hsa_id"], Value::Null);
     assert_eq!(outer["period"], Value::Null);
     assert_eq!(outer["excluded_types"], json!([]));
-    assert_eq!(outer["registered_by"], ANNA.0);
+    assert_eq!(outer["registered_by"], ERIK.0);
     assert_eq!(outer["temporary_revokes"], json!([]));
     let outer_id = outer["id"].as_str().unwrap().to_owned();
 
     let inner = f
         .post_as(
-            ERIK,
+            ANNA,
             &blocks,
             json!({
                 "kind": "Inner", "care_giver_hsa_id": REGION, "care_unit_hsa_id": HUDDINGE,
@@ -718,7 +815,7 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
         json!({"kind": "Outer", "care_giver_hsa_id": "Region Stockholm"}),
     )
     .await
-    .expect_error(400, "not a valid HSA-id");
+    .expect_error(403, "by the care giver it is on");
     f.post_as(
         ANNA,
         &blocks,
@@ -727,7 +824,7 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     .await
     .expect_error(400, "lacks the field to");
     assert_eq!(
-        f.get(&blocks)
+        f.get_as(ANNA, &blocks)
             .await
             .expect(200)
             .body
@@ -757,21 +854,21 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     f.post_as(
         ANNA,
         &temporary,
-        json!({"for": {"employee": ANNA.0}, "reason": "Emergency", "valid_until": in_hours(2)}),
+        json!({"for": {"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": SALEM}}, "reason": "Emergency", "valid_until": in_hours(2)}),
     )
     .await
     .expect(201);
     f.post_as(
         ANNA,
         &temporary,
-        json!({"for": {"employee": ANNA.0}, "reason": "Emergency", "valid_until": in_hours(-2)}),
+        json!({"for": {"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": SALEM}}, "reason": "Emergency", "valid_until": in_hours(-2)}),
     )
     .await
     .expect_error(400, "must end in the future");
     f.post_as(
         ANNA,
         &temporary,
-        json!({"for": {"employee": ANNA.0}, "reason": "Emergency", "valid_until": in_hours(24 * 40)}),
+        json!({"for": {"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": SALEM}}, "reason": "Emergency", "valid_until": in_hours(24 * 40)}),
     )
     .await
     .expect_error(400, "at most 30 days");
@@ -785,7 +882,7 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     f.post_as(
         ANNA,
         "/api/v1/blocks/no-such-block/temporary-revokes",
-        json!({"for": {"employee": ANNA.0}, "reason": "Emergency", "valid_until": in_hours(2)}),
+        json!({"for": {"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": SALEM}}, "reason": "Emergency", "valid_until": in_hours(2)}),
     )
     .await
     .expect_error(404, "no block");
@@ -801,7 +898,7 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     f.post_as(
         ANNA,
         &temporary,
-        json!({"for": {"employee": ANNA.0}, "reason": "Emergency", "valid_until": in_hours(2)}),
+        json!({"for": {"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": SALEM}}, "reason": "Emergency", "valid_until": in_hours(2)}),
     )
     .await
     .expect(409);
@@ -822,7 +919,7 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     .await
     .expect_error(404, "no block");
 
-    let history = f.get(&blocks).await.expect(200).body;
+    let history = f.get_as(ANNA, &blocks).await.expect(200).body;
     let history = history.as_array().unwrap();
     assert_eq!(history.len(), 2);
     let by_id = |id: &str| history.iter().find(|b| b["id"] == id).unwrap().clone();
@@ -832,18 +929,13 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     let revokes = outer["temporary_revokes"].as_array().unwrap();
     assert_eq!(revokes.len(), 2);
     assert!(
-        revokes
-            .iter()
-            .any(|r| r["for"] == json!({"employee": ANNA.0}))
+        revokes.iter().any(|r| r["for"]
+            == json!({"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": SALEM}}))
     );
     assert!(by_id(&inner_id)["deleted_at"].is_string());
-    assert_eq!(
-        f.get(&format!("/api/v1/patients/{OTHER_PATIENT}/blocks"))
-            .await
-            .expect(200)
-            .body,
-        json!([])
-    );
+    f.get_as(ANNA, &format!("/api/v1/patients/{OTHER_PATIENT}/blocks"))
+        .await
+        .expect_error(403, "relation");
     f.stop().await;
 }
 
@@ -1115,7 +1207,7 @@ async fn only_allowed_systems_and_known_users_get_through() {
     assert!(refused.error().contains("this system"));
     // The directory was not emptied by the refused PUT.
     assert_eq!(
-        f.get("/api/v1/directory").await.expect(200).body,
+        f.admin_get("/api/v1/directory").await.expect(200).body,
         directory()
     );
 
@@ -1157,7 +1249,7 @@ async fn only_allowed_systems_and_known_users_get_through() {
         .await
         .expect(404);
 
-    // Bodies: at most 2 MB, but a directory may be larger.
+    // Bodies: at most 16 KiB, but a directory may be larger.
     let huge = format!(
         "{{\"valid_to\": \"{}\"{}}}",
         in_hours(1),
@@ -1169,14 +1261,14 @@ async fn only_allowed_systems_and_known_users_get_through() {
     let mut padded = serde_json::to_string(&directory()).unwrap();
     padded.push_str(&" ".repeat(3 << 20));
     f.call_with(
-        &f.client,
+        &f.admin,
         Method::PUT,
         "/api/v1/directory",
         None,
         Some(padded.into_bytes()),
     )
     .await
-    .expect(204);
+    .expect(200);
 
     // Unknown endpoints and methods are JSON problems too.
     f.get("/api/v1/nothing-here")
@@ -1224,6 +1316,7 @@ async fn openapi_document_is_served_and_describes_every_endpoint() {
 
     let expected: &[(&str, &[&str])] = &[
         ("/api/v1/directory", &["get", "put"]),
+        ("/api/v1/directory/audit", &["get"]),
         ("/api/v1/persons/{hsaId}/assignments", &["get"]),
         ("/api/v1/patients/{patientId}/relations", &["post"]),
         ("/api/v1/patients/{patientId}/relations/current", &["get"]),
@@ -1256,11 +1349,13 @@ async fn openapi_document_is_served_and_describes_every_endpoint() {
         ("/api/v1/patients/{patientId}/relations/current", "get"),
         ("/api/v1/relations/{id}", "delete"),
         ("/api/v1/patients/{patientId}/consents", "post"),
+        ("/api/v1/patients/{patientId}/consents", "get"),
         ("/api/v1/patients/{patientId}/emergency-access", "post"),
         ("/api/v1/patients/{patientId}/consents/check", "get"),
         ("/api/v1/consents/{id}/cancel", "post"),
         ("/api/v1/consents/{id}/delete", "post"),
         ("/api/v1/patients/{patientId}/blocks", "post"),
+        ("/api/v1/patients/{patientId}/blocks", "get"),
         ("/api/v1/blocks/{id}/revoke", "post"),
         ("/api/v1/blocks/{id}/delete", "post"),
         ("/api/v1/blocks/{id}/temporary-revokes", "post"),

@@ -270,7 +270,11 @@ async fn directory_replacement_is_never_empty_or_half_and_is_audited() {
     assert_eq!(trail.len(), 3, "{trail:?}");
     assert_eq!(trail[0].id, audit.id);
     assert_eq!(
-        (trail[0].via.as_str(), trail[0].changed_by.as_str(), trail[0].forced),
+        (
+            trail[0].via.as_str(),
+            trail[0].changed_by.as_str(),
+            trail[0].forced
+        ),
         ("cli", "cli:operator", true)
     );
     assert_eq!((trail[0].before.persons, trail[0].after.persons), (16, 15));
