@@ -1286,6 +1286,374 @@ async fn only_allowed_systems_and_known_users_get_through() {
     f.stop().await;
 }
 
+/// The directory is changed only by an administrator: a consumer system can neither read nor
+/// replace it (a test once gave a unit-only physician cross-care-giver rights that way); an
+/// empty or half directory is refused; every replacement is in the audit trail.
+#[tokio::test]
+async fn the_directory_is_changed_only_by_an_administrator_never_empty_or_half_and_audited() {
+    let f = Fixture::with_directory().await;
+    let mut escalated = directory();
+    escalated["assignments"][1]["rights"] =
+        json!(["Läsa;alla;SJF", "Läsa;alla;VG", "Läsa;alla;VE"]);
+    f.put("/api/v1/directory", escalated.clone())
+        .await
+        .expect_error(403, "administrator");
+    f.get("/api/v1/directory")
+        .await
+        .expect_error(403, "administrator");
+    f.get("/api/v1/directory/audit")
+        .await
+        .expect_error(403, "administrator");
+    assert_eq!(
+        f.admin_get("/api/v1/directory").await.expect(200).body,
+        directory()
+    );
+
+    // Empty: refused.
+    f.admin_put("/api/v1/directory", json!({}))
+        .await
+        .expect_error(400, "must hold care givers");
+    let mut no_people = directory();
+    no_people["persons"] = json!([]);
+    no_people["assignments"] = json!([]);
+    f.admin_put("/api/v1/directory", no_people)
+        .await
+        .expect_error(400, "must hold care givers");
+    // Half: Erik and his assignment gone (half the persons): refused, only the CLI may force.
+    let mut half = directory();
+    half["persons"].as_array_mut().unwrap().remove(0);
+    half["assignments"].as_array_mut().unwrap().remove(0);
+    f.admin_put("/api/v1/directory", half)
+        .await
+        .expect_error(400, "npo directory import --force");
+    assert_eq!(
+        f.admin_get("/api/v1/directory").await.expect(200).body,
+        directory()
+    );
+
+    // The audit trail: the first import only, by the administrator's certificate.
+    let trail = f
+        .admin_get("/api/v1/directory/audit")
+        .await
+        .expect(200)
+        .body;
+    let trail = trail.as_array().unwrap().clone();
+    assert_eq!(trail.len(), 1, "{trail:?}");
+    assert_eq!(trail[0]["changed_by"], ADMIN);
+    assert_eq!(trail[0]["via"], "api");
+    assert_eq!(trail[0]["forced"], false);
+    assert_eq!(trail[0]["before"]["persons"], 0);
+    assert_eq!(trail[0]["after"]["persons"], 2);
+    assert_eq!(trail[0]["after"]["assignments"], 3);
+    // An accepted change is audited with what changed.
+    let audited = f
+        .admin_put("/api/v1/directory", escalated.clone())
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(audited["before"]["assignments"], 3);
+    assert_ne!(audited["digest_before"], audited["digest_after"]);
+    assert_eq!(audited["digest_before"], trail[0]["digest_after"]);
+    let trail = f
+        .admin_get("/api/v1/directory/audit")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(trail.as_array().unwrap().len(), 2);
+    assert_eq!(trail[0]["id"], audited["id"]);
+    f.stop().await;
+}
+
+/// A consumer system acts only for users of the care givers the directory registers it for,
+/// in assignments for care and treatment.
+#[tokio::test]
+async fn a_system_acts_only_for_users_of_the_care_givers_it_serves() {
+    let f = Fixture::with_directory().await;
+    let region_only = f.system_client("region", REGION_SYSTEM);
+    let relations = format!("/api/v1/patients/{PATIENT}/relations");
+    let body = serde_json::to_vec(&json!({"valid_to": in_hours(8)})).unwrap();
+    f.call_with(
+        &region_only,
+        Method::POST,
+        &relations,
+        Some(ERIK),
+        Some(body.clone()),
+    )
+    .await
+    .expect_error(
+        403,
+        "not registered in the directory for the user's care giver",
+    );
+    f.call_with(
+        &region_only,
+        Method::GET,
+        &format!("{relations}/current"),
+        Some(ERIK),
+        None,
+    )
+    .await
+    .expect(403);
+    f.get_as(ERIK, &format!("{relations}/current"))
+        .await
+        .expect_error(404, "no current relation");
+    f.call_with(
+        &region_only,
+        Method::POST,
+        &relations,
+        Some(ANNA),
+        Some(body),
+    )
+    .await
+    .expect(201);
+    // An administrative assignment acts for nobody.
+    f.post_as(ANNA_ADMIN, &relations, json!({"valid_to": in_hours(8)}))
+        .await
+        .expect_error(403, "purpose");
+    f.stop().await;
+}
+
+/// Who may cancel, delete or revoke follows the rules: the care giver that registered it; a
+/// temporary revoke only for the acting user's own unit or the user at that unit; a relation
+/// only by its user. Lists take a user with a relation; registrations an available patient.
+#[tokio::test]
+async fn registrations_are_changed_only_by_whom_the_rules_allow() {
+    let f = Fixture::with_directory().await;
+    f.relate(ANNA, PATIENT).await;
+    f.relate(ERIK, PATIENT).await;
+    let consents = format!("/api/v1/patients/{PATIENT}/consents");
+    let blocks = format!("/api/v1/patients/{PATIENT}/blocks");
+
+    // Anna's unit has the patient's consent; Erik (another care giver) cannot end it.
+    let consent = f
+        .post_as(
+            ANNA,
+            &consents,
+            json!({"scope": "CareUnit", "valid_from": in_hours(0), "valid_to": in_hours(24)}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let consent_id = consent["id"].as_str().unwrap();
+    f.call(
+        Method::POST,
+        &format!("/api/v1/consents/{consent_id}/cancel"),
+        Some(ERIK),
+        None,
+    )
+    .await
+    .expect_error(403, "only the care giver that registered");
+    f.post_as(
+        ERIK,
+        &format!("/api/v1/consents/{consent_id}/delete"),
+        json!({"reason": "Fel patient"}),
+    )
+    .await
+    .expect_error(403, "only the care giver that registered");
+    f.get_as(ANNA, &format!("{consents}/check"))
+        .await
+        .expect(200);
+
+    // The municipality's block; the region's users can neither revoke nor delete it.
+    let block = f
+        .post_as(
+            ERIK,
+            &blocks,
+            json!({"kind": "Outer", "care_giver_hsa_id": KOMMUN}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let block_id = block["id"].as_str().unwrap();
+    for end in ["revoke", "delete"] {
+        f.call(
+            Method::POST,
+            &format!("/api/v1/blocks/{block_id}/{end}"),
+            Some(ANNA),
+            None,
+        )
+        .await
+        .expect_error(403, "only the care giver the block is on");
+    }
+    // Temporary revokes: never for another unit, a unit that does not exist, or another
+    // person, nor the user at another unit.
+    let temporary = format!("/api/v1/blocks/{block_id}/temporary-revokes");
+    for for_ in [
+        json!({"care_unit": HUDDINGE}),
+        json!({"care_unit": HEMSJUKVARD}),
+        json!({"care_unit": "SE2321000016-NOPE"}),
+        json!({"employee": {"person_hsa_id": ERIK.0, "care_unit_hsa_id": SALEM}}),
+        json!({"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": HUDDINGE}}),
+    ] {
+        f.post_as(
+            ANNA,
+            &temporary,
+            json!({"for": for_, "reason": "PatientConsent", "valid_until": in_hours(2)}),
+        )
+        .await
+        .expect_error(403, "own care unit");
+    }
+    // Erik is inside the block: there is nothing to lift for him.
+    f.post_as(
+        ERIK,
+        &temporary,
+        json!({"for": {"care_unit": HEMSJUKVARD}, "reason": "PatientConsent", "valid_until": in_hours(2)}),
+    )
+    .await
+    .expect_error(400, "does not hide anything");
+    let history = f.get_as(ERIK, &blocks).await.expect(200).body;
+    assert_eq!(history[0]["revoked_at"], Value::Null);
+    assert_eq!(history[0]["deleted_at"], Value::Null);
+    assert_eq!(history[0]["temporary_revokes"], json!([]));
+
+    // A relation is ended only by its user.
+    let anna_relation = f
+        .get_as(
+            ANNA,
+            &format!("/api/v1/patients/{PATIENT}/relations/current"),
+        )
+        .await
+        .expect(200)
+        .body;
+    f.call(
+        Method::DELETE,
+        &format!(
+            "/api/v1/relations/{}",
+            anna_relation["id"].as_str().unwrap()
+        ),
+        Some(ERIK),
+        None,
+    )
+    .await
+    .expect_error(403, "only the user who attested");
+
+    // Lists: never without a user.
+    f.get(&consents).await.expect_error(403, "x-npo-user-hsaid");
+    f.get(&blocks).await.expect_error(403, "x-npo-user-hsaid");
+
+    // Registrations go through the gate: not for a patient who is not available.
+    f.post_as(
+        ANNA,
+        &format!("/api/v1/patients/{UNAVAILABLE}/relations"),
+        json!({"valid_to": in_hours(8)}),
+    )
+    .await
+    .expect_error(403, "not available");
+    f.post_as(
+        ANNA,
+        &format!("/api/v1/patients/{UNAVAILABLE}/emergency-access"),
+        json!({"reason": "Medvetslös", "hours": 2}),
+    )
+    .await
+    .expect_error(403, "not available");
+    f.stop().await;
+}
+
+/// Bad input gets a clear 400 (or 403, 413) and changes nothing.
+#[tokio::test]
+async fn invalid_registrations_are_refused_and_change_nothing() {
+    let f = Fixture::with_directory().await;
+    f.relate(ANNA, PATIENT).await;
+    let consents = format!("/api/v1/patients/{PATIENT}/consents");
+    let blocks = format!("/api/v1/patients/{PATIENT}/blocks");
+    let emergency = format!("/api/v1/patients/{PATIENT}/emergency-access");
+    let consent = json!({"scope": "CareUnit", "valid_from": in_hours(0), "valid_to": in_hours(24)});
+
+    // An assignment for another purpose registers nothing.
+    f.post_as(ANNA_ADMIN, &consents, consent.clone())
+        .await
+        .expect_error(403, "purpose");
+    // Not a personnummer: a bad check digit, no real date.
+    for bad in ["191212121213", "000000000000", "199002301234"] {
+        f.post_as(
+            ANNA,
+            &format!("/api/v1/patients/{bad}/relations"),
+            json!({"valid_to": in_hours(8)}),
+        )
+        .await
+        .expect_error(400, "personnummer");
+        f.post_as(
+            ANNA,
+            &format!("/api/v1/patients/{bad}/consents"),
+            consent.clone(),
+        )
+        .await
+        .expect_error(400, "personnummer");
+        f.get_as(ANNA, &format!("/api/v1/patients/{bad}/consents/check"))
+            .await
+            .expect_error(400, "personnummer");
+    }
+    // Blocks: only on the own care giver, on what the directory has.
+    f.post_as(
+        ANNA,
+        &blocks,
+        json!({"kind": "Outer", "care_giver_hsa_id": "SE2321000016-NOPE"}),
+    )
+    .await
+    .expect_error(403, "by the care giver it is on");
+    f.post_as(
+        ANNA,
+        &blocks,
+        json!({"kind": "Outer", "care_giver_hsa_id": KOMMUN}),
+    )
+    .await
+    .expect_error(403, "by the care giver it is on");
+    f.post_as(
+        ANNA,
+        &blocks,
+        json!({"kind": "Inner", "care_giver_hsa_id": REGION, "care_unit_hsa_id": HEMSJUKVARD}),
+    )
+    .await
+    .expect_error(400, "not a unit of the care giver");
+    f.post_as(
+        ANNA,
+        &blocks,
+        json!({"kind": "Inner", "care_giver_hsa_id": REGION, "care_unit_hsa_id": "SE2321000016-NOPE"}),
+    )
+    .await
+    .expect_error(400, "not a unit of the care giver");
+    // Backdated validity.
+    f.post_as(
+        ANNA,
+        &consents,
+        json!({"scope": "CareUnit", "valid_from": in_hours(-24 * 30), "valid_to": in_hours(24)}),
+    )
+    .await
+    .expect_error(400, "may not be in the past");
+    // Unbounded or invisible text.
+    f.post_as(ANNA, &emergency, json!({"reason": "\u{200B}", "hours": 2}))
+        .await
+        .expect_error(400, "readable text");
+    f.post_as(
+        ANNA,
+        &emergency,
+        json!({"reason": "a".repeat(600), "hours": 2}),
+    )
+    .await
+    .expect_error(400, "at most 500 characters");
+    f.post_as(
+        ANNA,
+        &emergency,
+        json!({"reason": "a".repeat(100_000), "hours": 2}),
+    )
+    .await
+    .expect_error(413, "too large");
+    let mut huge = consent.clone();
+    huge["represented_by"] = json!("x".repeat(1_900_000));
+    f.post_as(ANNA, &consents, huge)
+        .await
+        .expect_error(413, "too large");
+    let mut long = consent.clone();
+    long["represented_by"] = json!("x".repeat(600));
+    f.post_as(ANNA, &consents, long)
+        .await
+        .expect_error(400, "represented_by must be readable text");
+
+    // Nothing was registered.
+    assert_eq!(f.get_as(ANNA, &consents).await.expect(200).body, json!([]));
+    assert_eq!(f.get_as(ANNA, &blocks).await.expect(200).body, json!([]));
+    f.stop().await;
+}
+
 /// The parameters the document names, with values to call them with.
 fn fill(path: &str) -> String {
     path.replace("{patientId}", PATIENT)
