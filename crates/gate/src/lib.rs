@@ -26,9 +26,12 @@ use npo_riv::common::{DatePeriod, PersonId, Query};
 use npo_riv::headers::{HEADERS_NS, ProcessingStatus, ProcessingStatusRecord, StatusCode};
 use npo_router::{CallError, VpClient};
 use npo_security::access_log::{AccessLog, Activity, NewEntry, RecordRef, Resource};
-use npo_security::blocks::{Block, BlockStore, RevokeFor, RevokeReason};
-use npo_security::consent::{ConsentKind, ConsentStore, NewConsent};
-use npo_security::relation::RelationStore;
+use npo_security::blocks::{
+    Block, BlockError, BlockKind, BlockStore, NewBlock, RevokeFor, RevokeReason, TemporaryRevoke,
+};
+use npo_security::consent::{Consent, ConsentError, ConsentKind, ConsentStore, NewConsent};
+use npo_security::directory::DirectoryStore;
+use npo_security::relation::{Relation, RelationError, RelationStore};
 use npo_security::{Actor, PURPOSE_CARE, RecordFacts, Scope};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -174,6 +177,17 @@ pub enum Refusal {
     InvalidPatient,
     #[error("a registration could not be saved: {0}")]
     NotSaved(&'static str),
+    /// The registration belongs to another care giver, unit or person.
+    #[error("not permitted: {0}")]
+    NotPermitted(&'static str),
+    /// The registration is invalid (the services' message, never personal data).
+    #[error("{0}")]
+    Invalid(String),
+    #[error("no {0} with that id")]
+    NotFound(&'static str),
+    /// Already cancelled, revoked or deleted (the services' message).
+    #[error("{0}")]
+    AlreadyEnded(String),
 }
 
 impl Refusal {
@@ -194,7 +208,15 @@ impl Refusal {
             Refusal::LogUnavailable => {
                 "Åtkomstloggen kan inte skrivas just nu. Av säkerhetsskäl visas ingen information. Försök igen om en stund."
             }
-            Refusal::InvalidPatient => "Personnumret ska ha tolv siffror.",
+            Refusal::InvalidPatient => {
+                "Personnumret eller samordningsnumret är inte giltigt (tolv siffror, ett riktigt datum och rätt kontrollsiffra)."
+            }
+            Refusal::NotPermitted(_) => {
+                "Du får inte ändra den här registreringen: den hör till en annan vårdgivare, vårdenhet eller person."
+            }
+            Refusal::Invalid(_) => "Uppgifterna är inte giltiga. Ingenting har ändrats.",
+            Refusal::NotFound(_) => "Registreringen finns inte.",
+            Refusal::AlreadyEnded(_) => "Registreringen är redan avslutad.",
             Refusal::NotSaved(_) => {
                 "Registreringen kunde inte sparas just nu. Ingenting har ändrats. Försök igen om en stund."
             }
@@ -211,6 +233,9 @@ pub struct Gate {
     blocks: BlockStore,
     log: AccessLog,
     available: Mutex<HashMap<(String, String, String), Instant>>,
+    /// The HSA directory, for what registrations name (care givers and units of blocks).
+    /// Without it, block registrations are refused (fail closed).
+    directory: Option<DirectoryStore>,
 }
 
 /// What the preconditions established.
@@ -249,7 +274,14 @@ impl Gate {
             blocks,
             log,
             available: Mutex::new(HashMap::new()),
+            directory: None,
         }
+    }
+
+    /// The gate with the HSA directory, which block registrations are checked against.
+    pub fn with_directory(mut self, directory: DirectoryStore) -> Gate {
+        self.directory = Some(directory);
+        self
     }
 
     pub fn log(&self) -> &AccessLog {
@@ -271,7 +303,7 @@ impl Gate {
         actor: &Actor,
         patient: &str,
         valid_to: &str,
-    ) -> Result<(), Refusal> {
+    ) -> Result<Relation, Refusal> {
         match self.preconditions(actor, patient, &[]).await {
             Ok(_) | Err(Refusal::NoRelation) => {}
             Err(r) => return Err(r),
@@ -279,8 +311,7 @@ impl Gate {
         self.relations
             .register(patient, actor, valid_to)
             .await
-            .map(|_| ())
-            .map_err(|e| not_saved("patientrelation", &e))
+            .map_err(|e| relation_refusal("patientrelation", e))
     }
 
     /// Registers the patient's consent, given to the actor (unit or person). Every
@@ -289,13 +320,12 @@ impl Gate {
         &self,
         actor: &Actor,
         consent: &NewConsent,
-    ) -> Result<(), Refusal> {
+    ) -> Result<Consent, Refusal> {
         self.preconditions(actor, &consent.patient_id, &[]).await?;
         self.consents
             .register(consent, actor)
             .await
-            .map(|_| ())
-            .map_err(|e| not_saved("samtycke", &e))
+            .map_err(|e| consent_refusal("samtycke", e))
     }
 
     /// Opens emergency access (with its reason) for `hours`; the same preconditions as consent.
@@ -305,18 +335,17 @@ impl Gate {
         patient: &str,
         reason: &str,
         hours: i64,
-    ) -> Result<(), Refusal> {
+    ) -> Result<Consent, Refusal> {
         self.preconditions(actor, patient, &[]).await?;
         self.consents
             .register_emergency(patient, actor, reason, hours)
             .await
-            .map(|_| ())
-            .map_err(|e| not_saved("nödöppning", &e))
+            .map_err(|e| consent_refusal("nödöppning", e))
     }
 
-    /// Lifts, for the actor alone and until `valid_until`, every block of the patient that
-    /// hides records from them (patient's consent or emergency); returns how many. The same
-    /// preconditions as consent. What is then shown is logged as `Hävd spärr`.
+    /// Lifts, for the actor alone at their unit and until `valid_until`, every block of the
+    /// patient that hides records from them (patient's consent or emergency); returns how
+    /// many. The same preconditions as consent. What is then shown is logged as `Hävd spärr`.
     pub async fn revoke_blocks_temporarily(
         &self,
         actor: &Actor,
@@ -334,16 +363,203 @@ impl Gate {
             self.blocks
                 .revoke_temporarily(
                     &b.id,
-                    RevokeFor::Employee(actor.person_hsa_id.clone()),
+                    personal_revoke(actor),
                     reason,
                     valid_until,
                     &actor.person_hsa_id,
                 )
                 .await
-                .map_err(|e| not_saved("hävning av spärr", &e))?;
+                .map_err(|e| block_refusal("hävning av spärr", e))?;
             revoked += 1;
         }
         Ok(revoked)
+    }
+
+    /// Lifts one block temporarily, for the actor's own care unit (`RevokeFor::CareUnit`) or
+    /// the actor personally at that unit (`RevokeFor::Employee`): never for another unit or
+    /// person. The same preconditions as consent, for the block's patient; the block must hide
+    /// records from the actor.
+    pub async fn revoke_block_temporarily(
+        &self,
+        actor: &Actor,
+        block_id: &str,
+        for_: RevokeFor,
+        reason: RevokeReason,
+        valid_until: &str,
+    ) -> Result<TemporaryRevoke, Refusal> {
+        let own = match &for_ {
+            RevokeFor::CareUnit(unit) => *unit == actor.assignment.care_unit_hsa_id,
+            RevokeFor::Employee { .. } => for_ == personal_revoke(actor),
+        };
+        if !own {
+            return Err(Refusal::NotPermitted(
+                "a temporary revoke is only for the acting user's own care unit, or the user at that unit",
+            ));
+        }
+        let block = self.block(block_id).await?;
+        self.preconditions(actor, &block.patient_id, &[]).await?;
+        if !block.is_outside(actor) {
+            return Err(Refusal::Invalid(
+                "the block does not hide anything from the acting user's care unit".into(),
+            ));
+        }
+        if !block.is_active() {
+            return Err(Refusal::AlreadyEnded(BlockError::AlreadyEnded.to_string()));
+        }
+        self.blocks
+            .revoke_temporarily(block_id, for_, reason, valid_until, &actor.person_hsa_id)
+            .await
+            .map_err(|e| block_refusal("hävning av spärr", e))
+    }
+
+    /// Registers the patient's block, at the patient's wish, at the actor's own care giver:
+    /// the block is on that care giver (outer) or one of its units (inner), both as the HSA
+    /// directory has them. The same preconditions as consent.
+    pub async fn register_block(&self, actor: &Actor, block: &NewBlock) -> Result<Block, Refusal> {
+        self.preconditions(actor, &block.patient_id, &[]).await?;
+        if block.care_giver_hsa_id != actor.assignment.care_giver_hsa_id {
+            return Err(Refusal::NotPermitted(
+                "a block is registered at the patient's wish by the care giver it is on",
+            ));
+        }
+        let Some(directory) = &self.directory else {
+            return Err(unavailable("katalog", &"no directory"));
+        };
+        match directory.care_giver(&block.care_giver_hsa_id).await {
+            Ok(Some(_)) => {}
+            Ok(None) => {
+                return Err(Refusal::Invalid(
+                    "the care giver is not in the HSA directory".into(),
+                ));
+            }
+            Err(e) => return Err(unavailable("katalog", &e)),
+        }
+        if let (BlockKind::Inner, Some(unit)) = (block.kind, &block.care_unit_hsa_id) {
+            match directory.care_unit(unit).await {
+                Ok(Some(u)) if u.care_giver_hsa_id == block.care_giver_hsa_id => {}
+                Ok(_) => {
+                    return Err(Refusal::Invalid(
+                        "the care unit is not a unit of the care giver in the HSA directory".into(),
+                    ));
+                }
+                Err(e) => return Err(unavailable("katalog", &e)),
+            }
+        }
+        self.blocks
+            .register(block, &actor.person_hsa_id)
+            .await
+            .map_err(|e| block_refusal("spärr", e))
+    }
+
+    /// Ends a block for good: revoked at the patient's wish, or deleted as a wrong
+    /// registration. Only by a user of the care giver the block is on, with a relation to the
+    /// patient.
+    pub async fn end_block(
+        &self,
+        actor: &Actor,
+        block_id: &str,
+        delete: bool,
+    ) -> Result<(), Refusal> {
+        let block = self.block(block_id).await?;
+        if block.care_giver_hsa_id != actor.assignment.care_giver_hsa_id {
+            return Err(Refusal::NotPermitted(
+                "only the care giver the block is on may revoke or delete it",
+            ));
+        }
+        self.related(actor, &block.patient_id).await?;
+        let done = if delete {
+            self.blocks.delete(block_id, &actor.person_hsa_id).await
+        } else {
+            self.blocks.revoke(block_id, &actor.person_hsa_id).await
+        };
+        done.map_err(|e| block_refusal("spärr", e))
+    }
+
+    /// Cancels (the patient's wish) or deletes (a wrong registration, with `reason`) a consent
+    /// or emergency access. Only by a user of the care giver that registered it, with a
+    /// relation to the patient.
+    pub async fn end_consent(
+        &self,
+        actor: &Actor,
+        consent_id: &str,
+        delete_reason: Option<&str>,
+    ) -> Result<(), Refusal> {
+        let consent = match self.consents.get(consent_id).await {
+            Ok(c) => c,
+            Err(ConsentError::NotFound) => return Err(Refusal::NotFound("consent")),
+            Err(e) => return Err(unavailable("samtycke", &e)),
+        };
+        if consent.care_giver_hsa_id != actor.assignment.care_giver_hsa_id {
+            return Err(Refusal::NotPermitted(
+                "only the care giver that registered the consent may cancel or delete it",
+            ));
+        }
+        self.related(actor, &consent.patient_id).await?;
+        let done = match delete_reason {
+            Some(reason) => {
+                self.consents
+                    .delete(consent_id, &actor.person_hsa_id, reason)
+                    .await
+            }
+            None => self.consents.cancel(consent_id, &actor.person_hsa_id).await,
+        };
+        done.map_err(|e| consent_refusal("samtycke", e))
+    }
+
+    /// Ends the actor's own relation early: only the person who attested it, at that unit.
+    pub async fn end_relation(&self, actor: &Actor, relation_id: &str) -> Result<(), Refusal> {
+        let relation = match self.relations.get(relation_id).await {
+            Ok(r) => r,
+            Err(RelationError::NotFound) => return Err(Refusal::NotFound("relation")),
+            Err(e) => return Err(unavailable("patientrelation", &e)),
+        };
+        if relation.person_hsa_id != actor.person_hsa_id
+            || relation.care_unit_hsa_id != actor.assignment.care_unit_hsa_id
+        {
+            return Err(Refusal::NotPermitted(
+                "only the user who attested the relation, at that care unit, may end it",
+            ));
+        }
+        self.relations
+            .cancel(relation_id, &actor.person_hsa_id)
+            .await
+            .map_err(|e| relation_refusal("patientrelation", e))
+    }
+
+    /// What listing a patient's registrations (consents, blocks) takes: an assignment for care
+    /// and treatment with a reading right, and a current relation with the patient.
+    pub async fn may_list(&self, actor: &Actor, patient: &str) -> Result<(), Refusal> {
+        self.related(actor, patient).await
+    }
+
+    /// Rights (care and treatment, some reading right) and a current relation: what managing
+    /// a patient's registrations takes.
+    async fn related(&self, actor: &Actor, patient: &str) -> Result<(), Refusal> {
+        if !npo_riv::ids::is_valid_personal_identity(patient) {
+            return Err(Refusal::InvalidPatient);
+        }
+        let may_read = InformationType::ALL.iter().any(|t| {
+            [Scope::CareUnit, Scope::CareGiver, Scope::Coherent]
+                .iter()
+                .any(|s| actor.assignment.may_read(t.code(), *s))
+        });
+        if actor.assignment.purpose != PURPOSE_CARE || !may_read {
+            return Err(Refusal::NoRights);
+        }
+        let now = npo_riv::time::now_timestamp();
+        match self.relations.check(patient, actor, &now).await {
+            Ok(Some(_)) => Ok(()),
+            Ok(None) => Err(Refusal::NoRelation),
+            Err(e) => Err(unavailable("patientrelation", &e)),
+        }
+    }
+
+    async fn block(&self, block_id: &str) -> Result<Block, Refusal> {
+        match self.blocks.get(block_id).await {
+            Ok(b) => Ok(b),
+            Err(BlockError::NotFound) => Err(Refusal::NotFound("block")),
+            Err(e) => Err(unavailable("spärrar", &e)),
+        }
     }
 
     /// Steps 1–4, in the law's order; everything known before anything is fetched.
@@ -353,7 +569,7 @@ impl Gate {
         patient: &str,
         asked: &[InformationType],
     ) -> Result<Checked, Refusal> {
-        if !npo_riv::ei::is_resident_id(patient) {
+        if !npo_riv::ids::is_valid_personal_identity(patient) {
             return Err(Refusal::InvalidPatient);
         }
         // 1. Rights: the types the assignment may read at all.
@@ -831,6 +1047,43 @@ fn call_error_kind(e: &CallError) -> String {
         CallError::Http(status) => format!("HTTP {status}"),
         CallError::Fault(f) => format!("SOAP fault {}", f.code),
         CallError::Malformed(_) => "malformed response".into(),
+    }
+}
+
+/// A personal temporary revoke: the actor, at the unit they act for.
+fn personal_revoke(actor: &Actor) -> RevokeFor {
+    RevokeFor::Employee {
+        person_hsa_id: actor.person_hsa_id.clone(),
+        care_unit_hsa_id: actor.assignment.care_unit_hsa_id.clone(),
+    }
+}
+
+fn consent_refusal(what: &'static str, e: ConsentError) -> Refusal {
+    match e {
+        ConsentError::Store(_) => not_saved(what, &e),
+        ConsentError::NotFound => Refusal::NotFound("consent"),
+        e @ ConsentError::AlreadyEnded => Refusal::AlreadyEnded(e.to_string()),
+        ConsentError::PatientId => Refusal::InvalidPatient,
+        e => Refusal::Invalid(e.to_string()),
+    }
+}
+
+fn block_refusal(what: &'static str, e: BlockError) -> Refusal {
+    match e {
+        BlockError::Store(_) | BlockError::Corrupt => not_saved(what, &e),
+        BlockError::NotFound => Refusal::NotFound("block"),
+        e @ BlockError::AlreadyEnded => Refusal::AlreadyEnded(e.to_string()),
+        BlockError::PatientId => Refusal::InvalidPatient,
+        e => Refusal::Invalid(e.to_string()),
+    }
+}
+
+fn relation_refusal(what: &'static str, e: RelationError) -> Refusal {
+    match e {
+        RelationError::Store(_) => not_saved(what, &e),
+        RelationError::NotFound => Refusal::NotFound("active relation"),
+        RelationError::PatientId => Refusal::InvalidPatient,
+        e => Refusal::Invalid(e.to_string()),
     }
 }
 

@@ -326,6 +326,7 @@ pub fn directory(sources: &[SourceConfig]) -> Directory {
             hsa_id: s.hsa_id.clone(),
             name: s.name.clone(),
             care_giver_hsa_id: Some(s.care_giver_hsa_id.clone()),
+            serves: Vec::new(),
         });
         // One log auditor per care giver (purpose `Uppföljning av åtkomst`): reads the access
         // log of the care giver's users, nothing else.
@@ -385,10 +386,20 @@ pub fn directory(sources: &[SourceConfig]) -> Directory {
         (CONSUMER_HSA_ID, "Nationell patientöversikt"),
         (SECURITY_HSA_ID, "Säkerhetstjänster"),
     ] {
+        // The demo consumer (the clinician app) serves every demo care giver; the platform's
+        // own systems act for nobody.
+        let serves = if hsa_id == CONSUMER_HSA_ID {
+            let mut all: Vec<String> = d.care_givers.iter().map(|g| g.hsa_id.clone()).collect();
+            all.sort();
+            all
+        } else {
+            Vec::new()
+        };
         d.systems.push(System {
             hsa_id: hsa_id.into(),
             name: name.into(),
             care_giver_hsa_id: None,
+            serves,
         });
     }
     d

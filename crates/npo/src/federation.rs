@@ -230,24 +230,45 @@ impl Federation {
             sources.push(SourceNode::start(&cfg, stop.clone()).await?);
         }
 
-        // The security services' API, for the consumer system.
+        // The security services' API, for the consumer system (and the directory for the
+        // administrator). Its registrations go through a PDL gate of its own, which asks for
+        // available patients through the router with the security services' certificate.
         let security_db = npo_store::Db::connect(&database_url).await?;
+        let security_identity = issue(
+            "security",
+            CertSpec::system(demo::SECURITY_HSA_ID, "npo säkerhetstjänster"),
+        )?;
+        let security_vp = npo_router::VpClient::new(
+            &url(reachable(platform.router.addr), "/vp"),
+            crate::serve::client(&security_identity, &ca)?,
+        )
+        .map_err(|e| anyhow::anyhow!(e))?;
+        let directory_store = npo_security::directory::DirectoryStore::new(security_db.clone());
+        let security_gate = npo_gate::Gate::new(
+            npo_gate::GateConfig {
+                system_hsa_id: demo::SECURITY_HSA_ID.into(),
+                aggregating_logical_address: demo::AGP_HSA_ID.into(),
+            },
+            security_vp,
+            npo_security::relation::RelationStore::new(security_db.clone()),
+            npo_security::consent::ConsentStore::new(security_db.clone()),
+            npo_security::blocks::BlockStore::new(security_db.clone()),
+            npo_security::access_log::AccessLog::start(security_db.clone(), Default::default()),
+        )
+        .with_directory(directory_store.clone());
         let api = npo_security_api::SecurityApi {
-            directory: npo_security::directory::DirectoryStore::new(security_db.clone()),
+            directory: directory_store,
             consents: npo_security::consent::ConsentStore::new(security_db.clone()),
             relations: npo_security::relation::RelationStore::new(security_db.clone()),
             blocks: npo_security::blocks::BlockStore::new(security_db.clone()),
             log: npo_security::access_log::AccessLog::start(security_db, Default::default()),
+            gate: std::sync::Arc::new(security_gate),
             allowed_systems: vec![demo::CONSUMER_HSA_ID.into()],
+            admin_systems: vec![demo::ADMIN_HSA_ID.into()],
+            max_directory_drop_percent: npo_security::directory::DEFAULT_MAX_DROP_PERCENT,
         };
         let security_api = crate::serve::spawn_tls(
-            &Listener::new(
-                port(&spec, 4),
-                issue(
-                    "security",
-                    CertSpec::system(demo::SECURITY_HSA_ID, "npo säkerhetstjänster"),
-                )?,
-            ),
+            &Listener::new(port(&spec, 4), security_identity),
             &ca,
             npo_security_api::router(std::sync::Arc::new(api)).merge(
                 npo_security_api::log_querying_router(std::sync::Arc::new(
@@ -325,7 +346,17 @@ impl Federation {
         // The HSA directory of the demo's care givers, once.
         let directory = npo_security::directory::DirectoryStore::new(platform.db.clone());
         if directory.load().await?.care_givers.is_empty() {
-            directory.replace(&demo::directory(&spec.sources)).await?;
+            directory
+                .replace(
+                    &demo::directory(&spec.sources),
+                    &npo_security::directory::DirectoryChange {
+                        by: "npo demo".into(),
+                        via: npo_security::directory::ChangeVia::Cli,
+                        force: false,
+                        max_drop_percent: npo_security::directory::DEFAULT_MAX_DROP_PERCENT,
+                    },
+                )
+                .await?;
         }
 
         // The clinician web app, and personal certificates for the demo staff.
@@ -511,7 +542,8 @@ async fn start_web(
         npo_security::consent::ConsentStore::new(db.clone()),
         npo_security::blocks::BlockStore::new(db.clone()),
         npo_security::access_log::AccessLog::start(db.clone(), Default::default()),
-    );
+    )
+    .with_directory(npo_security::directory::DirectoryStore::new(db.clone()));
     let launch_key = launch_key(&spec.data_dir)?;
     let tcp = crate::serve::bind(port(spec, 5)).await?;
     let addr = reachable(tcp.local_addr()?);
@@ -738,6 +770,13 @@ fn catalogue(info: &FederationInfo, platform: &Platform, sources: &[SourceConfig
         c.authorizations.push(grant(
             format!("demo-consumer-{giver}-ace"),
             demo::CONSUMER_HSA_ID,
+            giver,
+            ace,
+        ));
+        // The security services' API checks available patients for its registrations.
+        c.authorizations.push(grant(
+            format!("demo-security-{giver}-ace"),
+            demo::SECURITY_HSA_ID,
             giver,
             ace,
         ));

@@ -175,8 +175,25 @@ enum DirectoryCommand {
         output: Option<PathBuf>,
     },
     /// Replaces the whole directory with a JSON file (validated first; nothing changes if it
-    /// is invalid).
-    Import { file: PathBuf },
+    /// is invalid, empty, or drops more than --max-drop-percent of the current directory
+    /// without --force). Written to the audit trail.
+    Import {
+        file: PathBuf,
+        /// Accept a replacement that drops more than --max-drop-percent of the care givers,
+        /// care units, persons or assignments (never an empty one).
+        #[arg(long)]
+        force: bool,
+        #[arg(long, default_value_t = npo_security::directory::DEFAULT_MAX_DROP_PERCENT)]
+        max_drop_percent: u8,
+        /// Who makes the change, for the audit trail (default: $USER).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Lists the audit trail of directory replacements, newest first.
+    Audit {
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -681,12 +698,52 @@ async fn directory(args: DirectoryArgs) -> anyhow::Result<()> {
                 None => println!("{json}"),
             }
         }
-        DirectoryCommand::Import { file } => {
+        DirectoryCommand::Audit { limit } => {
+            for a in store.audit_trail(limit).await? {
+                println!(
+                    "{} {} via {}{}: care givers {} -> {}, units {} -> {}, people {} -> {}, assignments {} -> {}, systems {} -> {}; sha256 {}",
+                    a.changed_at,
+                    a.changed_by,
+                    a.via,
+                    if a.forced { " (forced)" } else { "" },
+                    a.before.care_givers,
+                    a.after.care_givers,
+                    a.before.care_units,
+                    a.after.care_units,
+                    a.before.persons,
+                    a.after.persons,
+                    a.before.assignments,
+                    a.after.assignments,
+                    a.before.systems,
+                    a.after.systems,
+                    a.digest_after
+                );
+            }
+        }
+        DirectoryCommand::Import {
+            file,
+            force,
+            max_drop_percent,
+            by,
+        } => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
             let d: Directory = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a directory", file.display()))?;
-            store.replace(&d).await?;
+            let by = by
+                .or_else(|| std::env::var("USER").ok())
+                .unwrap_or_else(|| "cli".into());
+            store
+                .replace(
+                    &d,
+                    &npo_security::directory::DirectoryChange {
+                        by: format!("cli:{by}"),
+                        via: npo_security::directory::ChangeVia::Cli,
+                        force,
+                        max_drop_percent,
+                    },
+                )
+                .await?;
             println!(
                 "{} care givers, {} people, {} assignments",
                 d.care_givers.len(),

@@ -331,6 +331,38 @@ async fn directory_cli_export_import_and_refusal() {
     let (_, out, _) = npo(&["directory", "--database-url", url, "export"]);
     let still: npo_security::directory::Directory = serde_json::from_str(&out).unwrap();
     assert_eq!(still.assignments.len(), demo.assignments.len());
+    // Half the directory is refused unless forced; an empty one always.
+    let mut half = demo.clone();
+    half.assignments.truncate(demo.assignments.len() / 2);
+    std::fs::write(&file, serde_json::to_string(&half).unwrap()).unwrap();
+    let import = |extra: &[&str]| {
+        let mut args = vec![
+            "directory",
+            "--database-url",
+            url,
+            "import",
+            file.to_str().unwrap(),
+        ];
+        args.extend_from_slice(extra);
+        npo(&args)
+    };
+    let (ok, _, err) = import(&[]);
+    assert!(!ok && err.contains("--force"), "{err}");
+    let (ok, out, err) = import(&["--force", "--by", "operatören"]);
+    assert!(ok, "{out}{err}");
+    std::fs::write(&file, "{}").unwrap();
+    let (ok, _, err) = import(&["--force"]);
+    assert!(!ok && err.contains("must hold"), "{err}");
+    // The audit trail: the first import and the forced one, newest first.
+    let (ok, out, _) = npo(&["directory", "--database-url", url, "audit"]);
+    assert!(ok);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines[0].contains("cli:operatören via cli (forced)"),
+        "{out}"
+    );
+    assert!(!lines[1].contains("forced"), "{out}");
 }
 
 #[test]

@@ -103,7 +103,7 @@ async fn consent(db: &Db, a: &Actor, patient: &str) {
             &NewConsent {
                 patient_id: patient.into(),
                 scope: ConsentScope::CareUnit,
-                valid_from: ts(-1),
+                valid_from: ts(0),
                 valid_to: ts(24),
                 represented_by: None,
             },
@@ -514,7 +514,7 @@ async fn registrations_are_checked_by_the_gate_before_anything_is_saved() {
     let consent = |patient: &str| NewConsent {
         patient_id: patient.into(),
         scope: ConsentScope::CareUnit,
-        valid_from: ts(-1),
+        valid_from: ts(0),
         valid_to: ts(24),
         represented_by: None,
     };
@@ -950,5 +950,70 @@ async fn the_patients_log_extract_is_recorded_and_only_the_platform_may_ask() {
     );
     assert_eq!(reads[0].query_kind, "patient_extract");
     assert!(reads[0].user_hsa_id.is_none());
+    s.t.shutdown().await;
+}
+
+/// A personal temporary revoke is that person at that unit (the blocking service's contract):
+/// a physician who lifted an outer block at one unit (U021 in the report) still sees it blocked
+/// when she reads the same patient working at another unit (U022).
+#[tokio::test]
+async fn a_personal_revoke_lifts_the_block_only_at_its_unit() {
+    let s = setup().await;
+    let at_salem = physician();
+    let mut at_akuten = physician();
+    at_akuten.assignment.hsa_id = "SE2321000016-U099".into();
+    at_akuten.assignment.care_unit_hsa_id = "SE2321000016-C3D4".into();
+    at_akuten.assignment.care_unit_name = "Akutmottagningen, Södersjukhuset".into();
+    for a in [&at_salem, &at_akuten] {
+        relate(&s.db, a, TOLVAN).await;
+        consent(&s.db, a, TOLVAN).await;
+    }
+    BlockStore::new(s.db.clone())
+        .register(
+            &NewBlock {
+                patient_id: TOLVAN.into(),
+                kind: BlockKind::Outer,
+                care_giver_hsa_id: KOMMUN.into(),
+                care_unit_hsa_id: None,
+                period: None,
+                excluded_types: vec![],
+            },
+            "SE2120003140-P009",
+        )
+        .await
+        .unwrap();
+    let kommun_records =
+        |answer: &npo_gate::ReadAnswer| givers(&answer.records).get(KOMMUN).copied().unwrap_or(0);
+    let before = s.gate.read(&at_akuten, &read(TOLVAN)).await.unwrap();
+    assert!(before.blocked_information_exists);
+    assert_eq!(kommun_records(&before), 0);
+
+    // Lifted at Salem, for her personally.
+    let lifted = s
+        .gate
+        .revoke_blocks_temporarily(&at_salem, TOLVAN, RevokeReason::PatientConsent, &ts(2))
+        .await
+        .unwrap();
+    assert_eq!(lifted, 1);
+    let revokes = &BlockStore::new(s.db.clone())
+        .active_for_patient(TOLVAN)
+        .await
+        .unwrap()[0]
+        .temporary_revokes;
+    assert_eq!(
+        revokes[0].revoke_for,
+        RevokeFor::Employee {
+            person_hsa_id: at_salem.person_hsa_id.clone(),
+            care_unit_hsa_id: at_salem.assignment.care_unit_hsa_id.clone(),
+        }
+    );
+    let at_unit = s.gate.read(&at_salem, &read(TOLVAN)).await.unwrap();
+    assert!(!at_unit.blocked_information_exists);
+    assert!(kommun_records(&at_unit) > 0, "lifted at Salem");
+
+    // The same person at another unit: still blocked, nothing of the municipality shown.
+    let elsewhere = s.gate.read(&at_akuten, &read(TOLVAN)).await.unwrap();
+    assert!(elsewhere.blocked_information_exists);
+    assert_eq!(kommun_records(&elsewhere), 0);
     s.t.shutdown().await;
 }

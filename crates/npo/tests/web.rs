@@ -287,11 +287,33 @@ async fn clinician_web_app_in_a_browser() {
                 }
                 other => panic!("unknown step {other}"),
             }
-            directory.replace(&d).await.unwrap();
+            directory
+                .replace(
+                    &d,
+                    &npo_security::directory::DirectoryChange {
+                        by: "web test".into(),
+                        via: npo_security::directory::ChangeVia::Cli,
+                        force: true,
+                        max_drop_percent: npo_security::directory::DEFAULT_MAX_DROP_PERCENT,
+                    },
+                )
+                .await
+                .unwrap();
         }
     })
     .await;
-    directory.replace(&original).await.unwrap();
+    directory
+        .replace(
+            &original,
+            &npo_security::directory::DirectoryChange {
+                by: "web test".into(),
+                via: npo_security::directory::ChangeVia::Cli,
+                force: true,
+                max_drop_percent: npo_security::directory::DEFAULT_MAX_DROP_PERCENT,
+            },
+        )
+        .await
+        .unwrap();
 
     // The emergency access is in the access log, as such, for the user.
     let log = AccessLog::start(db.clone(), Default::default());

@@ -51,19 +51,24 @@ pub fn luhn_check_digit(nine: &[u8; 9]) -> u8 {
     ((10 - sum % 10) % 10) as u8
 }
 
-/// A 12-digit personnummer or samordningsnummer (day + 60) with a valid check digit.
+/// A 12-digit personnummer or samordningsnummer (day + 60) with a valid check digit and a
+/// real birth date (`YYYYMMDD`, day + 60 for a samordningsnummer). The one check for every
+/// patient id that enters npo from outside (`000000000000`, a bad check digit or 30 February
+/// are refused).
 pub fn is_valid_personal_identity(id: &str) -> bool {
     let b = id.as_bytes();
     if b.len() != 12 || !b.iter().all(u8::is_ascii_digit) {
         return false;
     }
     let d: Vec<u8> = b.iter().map(|c| c - b'0').collect();
-    let month = d[4] * 10 + d[5];
-    let mut day = d[6] * 10 + d[7];
+    let year =
+        i32::from(d[0]) * 1000 + i32::from(d[1]) * 100 + i32::from(d[2]) * 10 + i32::from(d[3]);
+    let month = u32::from(d[4] * 10 + d[5]);
+    let mut day = u32::from(d[6] * 10 + d[7]);
     if day > 60 {
         day -= 60;
     }
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) {
+    if chrono::NaiveDate::from_ymd_opt(year, month, day).is_none() {
         return false;
     }
     let nine: [u8; 9] = [d[2], d[3], d[4], d[5], d[6], d[7], d[8], d[9], d[10]];
@@ -83,6 +88,14 @@ mod luhn_tests {
         // Samordningsnummer: day + 60.
         let nine = [1, 2, 1, 2, 7, 2, 1, 2, 1];
         let id = format!("19121272121{}", luhn_check_digit(&nine));
+        assert!(is_valid_personal_identity(&id), "{id}");
+        // No real date, whatever the check digit.
+        assert!(!is_valid_personal_identity("000000000000"));
+        let feb30 = [9, 0, 0, 2, 3, 0, 1, 2, 3];
+        let id = format!("19900230123{}", luhn_check_digit(&feb30));
+        assert!(!is_valid_personal_identity(&id), "{id}");
+        let feb29 = [0, 0, 0, 2, 2, 9, 1, 2, 3];
+        let id = format!("20000229123{}", luhn_check_digit(&feb29));
         assert!(is_valid_personal_identity(&id), "{id}");
     }
 }

@@ -19,13 +19,22 @@ directory, patient relations, consent and emergency access, blocks (spärrar) an
 **Transport and authentication.** HTTPS with mutual TLS only. The calling system presents its \
 function certificate; the HSA-id in the certificate subject's `serialNumber` (OID 2.5.4.5) must \
 be one of the systems the service is configured to allow, or every request is refused with 403. \
-(OpenAPI 3.0 has no security scheme for mutual TLS, so no `securitySchemes` are declared.)
+(OpenAPI 3.0 has no security scheme for mutual TLS, so no `securitySchemes` are declared.) \
+The directory administration (export, import, audit trail) takes an administrator's \
+certificate; consumer systems are refused with 403. An import is validated as a whole, never \
+empty, may not drop more than a configured share of the directory (more takes the CLI's \
+`--force`), and is written to the audit trail.
 
 **The acting user.** Operations that act for a user take the headers `{USER_HEADER}` (the user's \
 person HSA-id) and `{ASSIGNMENT_HEADER}` (the employee assignment the user acts in). The calling \
 system vouches for having authenticated the user (as SITHS-authenticated systems do). The user \
 and the assignment must exist in the directory and belong together, or the request is refused \
-with 403.
+with 403. The calling system must be registered in the directory for the user's care giver \
+(`systems[].care_giver_hsa_id` or `serves`), and the assignment's purpose must be `Vård och \
+behandling`. Registrations pass the PDL checks (rights, available patient, relation); a \
+registration is cancelled, deleted or revoked only at the care giver that registered it; a \
+temporary revoke is only for the acting user's own care unit or the user at that unit; listing \
+a patient's consents or blocks takes a current relation with the patient.
 
 **Errors** are JSON `{{\"error\": \"...\"}}`: 400 for invalid input (nothing changes), 403 for a \
 system or user that may not do this, 404 for what does not exist, 409 for a consent or block \
@@ -33,7 +42,10 @@ that has already ended, 503 when a store is unavailable. Messages never hold a p
 personal data.
 
 **Times** are `YYYYMMDDhhmmss` (or `YYYYMMDD` where said), Swedish local time. **Patient ids** \
-are 12 digits.
+are personnummer or samordningsnummer: 12 digits, a real date (day + 60 for a \
+samordningsnummer) and a valid check digit. Free text (reasons, who represented the patient) is \
+at most 500 characters of readable text; request bodies are at most 16 KiB (the directory: \
+64 MiB).
 
 Every response is `Cache-Control: no-store`."
     )
@@ -45,6 +57,7 @@ Every response is `Cache-Control: no-store`."
     paths(
         directory::export_directory,
         directory::import_directory,
+        directory::directory_audit,
         directory::person_assignments,
         relations::register_relation,
         relations::current_relation,
@@ -73,6 +86,8 @@ Every response is `Cache-Control: no-store`."
         dto::EmployeeAssignment,
         dto::System,
         dto::Directory,
+        dto::DirectoryCounts,
+        dto::DirectoryAudit,
         dto::Scope,
         dto::Right,
         dto::Assignment,

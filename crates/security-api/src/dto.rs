@@ -99,6 +99,67 @@ pub struct System {
     pub name: String,
     /// The care giver whose system it is; absent for national services.
     pub care_giver_hsa_id: Option<String>,
+    /// The care givers the system serves besides its own: as a consumer of this API it acts
+    /// only for users of its own care giver and these.
+    #[serde(default)]
+    #[schema(example = json!(["SE2120003140-K001"]))]
+    pub serves: Vec<String>,
+}
+
+/// How many of each the directory holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DirectoryCounts {
+    pub care_givers: i64,
+    pub care_units: i64,
+    pub persons: i64,
+    pub assignments: i64,
+    pub systems: i64,
+}
+
+impl From<sec::directory::DirectoryCounts> for DirectoryCounts {
+    fn from(c: sec::directory::DirectoryCounts) -> Self {
+        DirectoryCounts {
+            care_givers: c.care_givers,
+            care_units: c.care_units,
+            persons: c.persons,
+            assignments: c.assignments,
+            systems: c.systems,
+        }
+    }
+}
+
+/// One replacement of the directory: who (the administrator's certificate HSA-id, or the CLI's
+/// operator), when, how (`api` or `cli`), and what changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DirectoryAudit {
+    pub id: String,
+    #[schema(example = "20250101120000")]
+    pub changed_at: String,
+    pub changed_by: String,
+    pub via: String,
+    /// The replacement dropped more than the configured share and was forced (CLI only).
+    pub forced: bool,
+    pub before: DirectoryCounts,
+    pub after: DirectoryCounts,
+    /// SHA-256 (hex) of the directory before and after, in its export form.
+    pub digest_before: String,
+    pub digest_after: String,
+}
+
+impl From<sec::directory::DirectoryAudit> for DirectoryAudit {
+    fn from(a: sec::directory::DirectoryAudit) -> Self {
+        DirectoryAudit {
+            id: a.id,
+            changed_at: a.changed_at,
+            changed_by: a.changed_by,
+            via: a.via,
+            forced: a.forced,
+            before: a.before.into(),
+            after: a.after.into(),
+            digest_before: a.digest_before,
+            digest_after: a.digest_after,
+        }
+    }
 }
 
 /// The whole HSA directory, as exported and imported. An import replaces everything and is
@@ -228,11 +289,13 @@ impl From<sec::directory::Directory> for Directory {
                         hsa_id,
                         name,
                         care_giver_hsa_id,
+                        serves,
                     } = s;
                     System {
                         hsa_id,
                         name,
                         care_giver_hsa_id,
+                        serves,
                     }
                 })
                 .collect(),
@@ -327,11 +390,13 @@ impl From<Directory> for sec::directory::Directory {
                         hsa_id,
                         name,
                         care_giver_hsa_id,
+                        serves,
                     } = s;
                     sec::directory::System {
                         hsa_id,
                         name,
                         care_giver_hsa_id,
+                        serves,
                     }
                 })
                 .collect(),
@@ -697,21 +762,31 @@ pub struct Period {
 }
 
 /// Whom a temporary revoke lets see the blocked records: every member of staff acting for a
-/// care unit, or one employee.
+/// care unit, or one employee while acting for one care unit (the unit is always part of a
+/// revoke). Through this API, only the acting user's own unit, or the acting user at it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum RevokeFor {
     /// The care unit's HSA-id.
     CareUnit(String),
-    /// The employee's person HSA-id.
-    Employee(String),
+    /// The employee's person HSA-id and the care unit they act for.
+    Employee {
+        person_hsa_id: String,
+        care_unit_hsa_id: String,
+    },
 }
 
 impl From<sec::blocks::RevokeFor> for RevokeFor {
     fn from(f: sec::blocks::RevokeFor) -> Self {
         match f {
             sec::blocks::RevokeFor::CareUnit(id) => RevokeFor::CareUnit(id),
-            sec::blocks::RevokeFor::Employee(id) => RevokeFor::Employee(id),
+            sec::blocks::RevokeFor::Employee {
+                person_hsa_id,
+                care_unit_hsa_id,
+            } => RevokeFor::Employee {
+                person_hsa_id,
+                care_unit_hsa_id,
+            },
         }
     }
 }
@@ -720,7 +795,13 @@ impl From<RevokeFor> for sec::blocks::RevokeFor {
     fn from(f: RevokeFor) -> Self {
         match f {
             RevokeFor::CareUnit(id) => sec::blocks::RevokeFor::CareUnit(id),
-            RevokeFor::Employee(id) => sec::blocks::RevokeFor::Employee(id),
+            RevokeFor::Employee {
+                person_hsa_id,
+                care_unit_hsa_id,
+            } => sec::blocks::RevokeFor::Employee {
+                person_hsa_id,
+                care_unit_hsa_id,
+            },
         }
     }
 }

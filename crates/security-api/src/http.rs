@@ -12,13 +12,14 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use npo_gate::Refusal;
 use npo_pki::PeerIdentity;
-use npo_security::Actor;
 use npo_security::access_log::LogError;
 use npo_security::blocks::BlockError;
 use npo_security::consent::ConsentError;
 use npo_security::directory::DirectoryError;
 use npo_security::relation::RelationError;
+use npo_security::{Actor, PURPOSE_CARE};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::sync::Arc;
@@ -73,7 +74,9 @@ pub(crate) fn directory_error(e: DirectoryError) -> Response {
         e @ (DirectoryError::HsaId(_)
         | DirectoryError::Duplicate(_)
         | DirectoryError::Reference { .. }
-        | DirectoryError::Right(_)) => problem(StatusCode::BAD_REQUEST, e.to_string()),
+        | DirectoryError::Right(_)
+        | DirectoryError::Empty
+        | DirectoryError::Shrinks { .. }) => problem(StatusCode::BAD_REQUEST, e.to_string()),
     }
 }
 
@@ -96,6 +99,8 @@ pub(crate) fn consent_error(e: ConsentError) -> Response {
         | ConsentError::Time(_)
         | ConsentError::Period
         | ConsentError::NoReason
+        | ConsentError::Backdated
+        | ConsentError::Text(_)
         | ConsentError::TooLong) => problem(StatusCode::BAD_REQUEST, e.to_string()),
     }
 }
@@ -133,15 +138,71 @@ pub(crate) fn log_error(e: LogError) -> Response {
     }
 }
 
-/// A 400 problem unless `p` is a patient id as the services take it: 12 digits.
+/// The gate's refusal as a problem: 403 for what the user may not do, 400 for invalid input,
+/// 404, 409, 503 for a check or store that could not be made. The messages are the gate's,
+/// which never hold personal data.
+pub(crate) fn refusal(r: Refusal) -> Response {
+    let status = match &r {
+        Refusal::NoRights
+        | Refusal::NotAvailablePatient
+        | Refusal::NoRelation
+        | Refusal::NotPermitted(_) => StatusCode::FORBIDDEN,
+        Refusal::InvalidPatient | Refusal::Invalid(_) => StatusCode::BAD_REQUEST,
+        Refusal::NotFound(_) => StatusCode::NOT_FOUND,
+        Refusal::AlreadyEnded(_) => StatusCode::CONFLICT,
+        Refusal::CheckUnavailable(_) | Refusal::LogUnavailable | Refusal::NotSaved(_) => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
+    };
+    let message = match &r {
+        Refusal::InvalidPatient => PATIENT_ID_MESSAGE.to_owned(),
+        r => r.to_string(),
+    };
+    problem(status, message)
+}
+
+const PATIENT_ID_MESSAGE: &str =
+    "the patient id must be a valid personnummer or samordningsnummer (12 digits)";
+
+/// A 400 problem unless `p` is a valid personnummer or samordningsnummer (12 digits, a real
+/// date, the check digit): the one check of `npo_riv::ids`.
 pub(crate) fn invalid_patient(p: &str) -> Option<Response> {
-    if npo_riv::ids::is_patient_id(p) {
+    if npo_riv::ids::is_valid_personal_identity(p) {
         None
     } else {
-        Some(problem(
-            StatusCode::BAD_REQUEST,
-            "the patient id must be 12 digits",
-        ))
+        Some(problem(StatusCode::BAD_REQUEST, PATIENT_ID_MESSAGE))
+    }
+}
+
+/// The HSA-id of the calling system's verified certificate.
+fn calling_system(parts: &Parts) -> Option<&str> {
+    parts
+        .extensions
+        .get::<PeerIdentity>()
+        .and_then(|peer| peer.hsa_id.as_deref())
+}
+
+/// An administrator: the calling system's certificate is one of
+/// [`SecurityApi::admin_systems`]. Anything else is 403: consumer systems never change (or
+/// read) the whole directory.
+pub(crate) struct Administrator(pub String);
+
+impl FromRequestParts<Arc<SecurityApi>> for Administrator {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        api: &Arc<SecurityApi>,
+    ) -> Result<Self, Response> {
+        match calling_system(parts) {
+            Some(system) if api.admin_systems.iter().any(|a| a == system) => {
+                Ok(Administrator(system.to_owned()))
+            }
+            _ => Err(problem(
+                StatusCode::FORBIDDEN,
+                "only an administrator's certificate may use the directory administration",
+            )),
+        }
     }
 }
 
@@ -157,7 +218,12 @@ pub(crate) async fn guard(
         .extensions()
         .get::<PeerIdentity>()
         .and_then(|peer| peer.hsa_id.as_deref())
-        .is_some_and(|system| api.allowed_systems.iter().any(|a| a == system));
+        .is_some_and(|system| {
+            api.allowed_systems
+                .iter()
+                .chain(&api.admin_systems)
+                .any(|a| a == system)
+        });
     let mut response = if allowed {
         next.run(request).await
     } else {
@@ -200,8 +266,47 @@ pub(crate) async fn no_such_endpoint() -> Response {
 }
 
 /// The user the calling system acts for, from [`USER_HEADER`] and [`ASSIGNMENT_HEADER`],
-/// resolved in the directory. 403 if either is missing, unknown, or the assignment is not the
-/// user's.
+/// resolved in the directory on every request. 403 if either is missing, unknown, the
+/// assignment is not the user's, or the calling system is not registered in the directory as
+/// serving the assignment's care giver. The purpose is checked by the extractors below.
+async fn resolve_user(parts: &Parts, api: &SecurityApi) -> Result<Actor, Response> {
+    let header = |name| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let (Some(user), Some(assignment)) = (header(USER_HEADER), header(ASSIGNMENT_HEADER)) else {
+        return Err(problem(
+            StatusCode::FORBIDDEN,
+            format!("this operation acts for a user: send {USER_HEADER} and {ASSIGNMENT_HEADER}"),
+        ));
+    };
+    let actor = match api.directory.actor(user, assignment).await {
+        Ok(Some(actor)) => actor,
+        Ok(None) => {
+            return Err(problem(
+                StatusCode::FORBIDDEN,
+                "unknown user or assignment, or the assignment is not the user's",
+            ));
+        }
+        Err(e) => return Err(directory_error(e)),
+    };
+    let system = calling_system(parts).unwrap_or_default();
+    match api.directory.system(system).await {
+        Ok(Some(s)) if s.serves(&actor.assignment.care_giver_hsa_id) => Ok(actor),
+        Ok(_) => Err(problem(
+            StatusCode::FORBIDDEN,
+            "the calling system is not registered in the directory for the user's care giver",
+        )),
+        Err(e) => Err(directory_error(e)),
+    }
+}
+
+/// A user acting in an assignment for care and treatment ([`resolve_user`]): what every
+/// registration and every patient list needs.
 pub(crate) struct ActingUser(pub Actor);
 
 impl FromRequestParts<Arc<SecurityApi>> for ActingUser {
@@ -211,31 +316,29 @@ impl FromRequestParts<Arc<SecurityApi>> for ActingUser {
         parts: &mut Parts,
         api: &Arc<SecurityApi>,
     ) -> Result<Self, Response> {
-        let header = |name| {
-            parts
-                .headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-        };
-        let (Some(user), Some(assignment)) = (header(USER_HEADER), header(ASSIGNMENT_HEADER))
-        else {
+        let actor = resolve_user(parts, api).await?;
+        if actor.assignment.purpose != PURPOSE_CARE {
             return Err(problem(
                 StatusCode::FORBIDDEN,
-                format!(
-                    "this operation acts for a user: send {USER_HEADER} and {ASSIGNMENT_HEADER}"
-                ),
+                "the assignment's purpose is not care and treatment (Vård och behandling)",
             ));
-        };
-        match api.directory.actor(user, assignment).await {
-            Ok(Some(actor)) => Ok(ActingUser(actor)),
-            Ok(None) => Err(problem(
-                StatusCode::FORBIDDEN,
-                "unknown user or assignment, or the assignment is not the user's",
-            )),
-            Err(e) => Err(directory_error(e)),
         }
+        Ok(ActingUser(actor))
+    }
+}
+
+/// A user reading the access log ([`resolve_user`]); the access log itself checks that the
+/// assignment is a log auditor's and scopes the answer to its care giver.
+pub(crate) struct AuditingUser(pub Actor);
+
+impl FromRequestParts<Arc<SecurityApi>> for AuditingUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        api: &Arc<SecurityApi>,
+    ) -> Result<Self, Response> {
+        resolve_user(parts, api).await.map(AuditingUser)
     }
 }
 

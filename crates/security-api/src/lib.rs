@@ -6,9 +6,19 @@
 //!
 //! - **Who may call.** Serve [`router`] with `npo_pki::serve_tls` and a server config that
 //!   requires client certificates. Only systems whose certificate HSA-id is in
-//!   [`SecurityApi::allowed_systems`] get through; every other request, including one without
-//!   a certificate HSA-id, is answered 403. Unlike `PeerIdentity::is_one_of`, an empty list
-//!   allows nobody.
+//!   [`SecurityApi::allowed_systems`] (consumer systems) or [`SecurityApi::admin_systems`]
+//!   (administrators) get through; every other request, including one without a certificate
+//!   HSA-id, is answered 403. Unlike `PeerIdentity::is_one_of`, an empty list allows nobody.
+//! - **The directory** (export, import, audit trail) is for administrators only; an import is
+//!   validated as a whole, never empty, may drop at most
+//!   [`SecurityApi::max_directory_drop_percent`] of what is there, and is audited.
+//! - **Authorization.** A consumer system acts only for users of the care givers the directory
+//!   registers it for (`systems[].care_giver_hsa_id` and `serves`), in assignments for care and
+//!   treatment. Registrations and every change of one go through [`npo_gate::Gate`]: rights,
+//!   available patient and relation; a consent, emergency access or block is cancelled,
+//!   deleted or revoked only at the care giver that registered it; a temporary revoke is only
+//!   for the acting user's own unit or the user at that unit; listing a patient's consents or
+//!   blocks takes a relation with the patient.
 //! - **For whom.** Operations that act for a user take the headers `x-npo-user-hsaid` and
 //!   `x-npo-assignment-hsaid`; the calling system vouches for having authenticated the user.
 //!   The pair is resolved with `DirectoryStore::actor`: missing, unknown or not belonging
@@ -43,6 +53,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{delete, get, post};
 use endpoints::{access_log, blocks, consents, directory, relations};
+use npo_gate::Gate;
 use npo_security::access_log::AccessLog;
 use npo_security::blocks::BlockStore;
 use npo_security::consent::ConsentStore;
@@ -50,19 +61,43 @@ use npo_security::directory::DirectoryStore;
 use npo_security::relation::RelationStore;
 use std::sync::Arc;
 
-/// Largest directory import accepted (other bodies: axum's default, 2 MB).
+/// Largest directory import accepted.
 pub const MAX_DIRECTORY_BYTES: usize = 64 * 1024 * 1024;
+/// Largest body of every other request.
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// The services the API exposes, and who may call it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct SecurityApi {
     pub directory: DirectoryStore,
     pub consents: ConsentStore,
     pub relations: RelationStore,
     pub blocks: BlockStore,
     pub log: AccessLog,
-    /// HSA-ids of the systems that may call the API (from their certificates). Empty: none.
+    /// The PDL gate: every registration, and every change of one, goes through it.
+    pub gate: Arc<Gate>,
+    /// HSA-ids of the consumer systems that may call the API (from their certificates). Empty:
+    /// none. Each acts only for users of the care givers the directory registers it for.
     pub allowed_systems: Vec<String>,
+    /// HSA-ids of the administrators' certificates: the only callers of the directory
+    /// administration (export, import, audit trail).
+    pub admin_systems: Vec<String>,
+    /// How much of the directory an import through the API may drop (percent); more needs
+    /// `npo directory import --force`.
+    pub max_directory_drop_percent: u8,
+}
+
+impl std::fmt::Debug for SecurityApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecurityApi")
+            .field("allowed_systems", &self.allowed_systems)
+            .field("admin_systems", &self.admin_systems)
+            .field(
+                "max_directory_drop_percent",
+                &self.max_directory_drop_percent,
+            )
+            .finish_non_exhaustive()
+    }
 }
 
 /// The API's routes, all under `/api/v1`. Serve it with `npo_pki::serve_tls`: the guard reads
@@ -74,6 +109,7 @@ pub fn router(api: Arc<SecurityApi>) -> Router {
             get(directory::export_directory).put(directory::import_directory),
         )
         .route_layer(DefaultBodyLimit::max(MAX_DIRECTORY_BYTES))
+        .route("/api/v1/directory/audit", get(directory::directory_audit))
         .route(
             "/api/v1/persons/{hsa_id}/assignments",
             get(directory::person_assignments),
@@ -124,6 +160,7 @@ pub fn router(api: Arc<SecurityApi>) -> Router {
         )
         .route("/api/v1/openapi.json", get(doc::openapi_document))
         .fallback(http::no_such_endpoint)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(axum::middleware::from_fn_with_state(
             api.clone(),
             http::guard,

@@ -6,7 +6,9 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{HeaderMap, Method, Request};
+use npo_gate::{Gate, GateConfig};
 use npo_pki::{CertSpec, DevPki, HttpsClient, client_config, https_client, server_config};
+use npo_router::VpClient;
 use npo_security::access_log::{
     AccessLog, Activity, LogConfig, NewEntry, Page, RecordRef, Resource,
 };
@@ -29,6 +31,12 @@ const SERVER: &str = "SE2321000016-S100";
 const SYSTEM: &str = "SE2321000016-S001";
 /// A system with a valid certificate that is not allowed.
 const STRANGER: &str = "SE2321000016-S999";
+/// An allowed system registered for the region only.
+const REGION_SYSTEM: &str = "SE2321000016-S002";
+/// The administrator's certificate.
+const ADMIN: &str = "SE5565594230-ADMIN";
+/// The platform the API's gate asks for available patients (a stand-in here).
+const ROUTER: &str = "SE5565594230-VP";
 
 const REGION: &str = "SE2321000016-7P5T";
 const SALEM: &str = "SE2321000016-A1B2";
@@ -45,6 +53,8 @@ const ERIK: (&str, &str) = ("SE2120003140-P002", "SE2120003140-U003");
 
 const PATIENT: &str = "191212121212";
 const OTHER_PATIENT: &str = "200001012384";
+/// A patient with no care engagement at any care giver (the stand-in platform says no).
+const UNAVAILABLE: &str = "194001079120";
 
 fn directory() -> Value {
     // Every list ordered by HSA-id, as the export returns it.
@@ -71,7 +81,8 @@ fn directory() -> Value {
              "care_unit_hsa_id": SALEM, "purpose": "Administration", "rights": ["Läsa;alla;VE"]},
         ],
         "systems": [
-            {"hsa_id": SYSTEM, "name": "Journalsystem", "care_giver_hsa_id": REGION},
+            {"hsa_id": SYSTEM, "name": "Journalsystem", "care_giver_hsa_id": REGION, "serves": [KOMMUN]},
+            {"hsa_id": REGION_SYSTEM, "name": "Journalsystem Huddinge", "care_giver_hsa_id": REGION, "serves": []},
         ],
     })
 }
@@ -119,7 +130,21 @@ struct Fixture {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     handle: Option<JoinHandle<std::io::Result<()>>>,
+    platform: JoinHandle<std::io::Result<()>>,
     client: HttpsClient,
+    admin: HttpsClient,
+}
+
+/// The stand-in platform: answers AssertCareEngagement yes for every patient but
+/// [`UNAVAILABLE`].
+async fn assert_care_engagement(body: String) -> ([(&'static str, &'static str); 1], String) {
+    let answer = npo_riv::accesscontrol::AssertCareEngagementResponse {
+        has_care_engagement: !body.contains(UNAVAILABLE),
+    };
+    (
+        [("content-type", "text/xml; charset=UTF-8")],
+        npo_riv::soap::envelope("", &answer.write()),
+    )
 }
 
 impl Fixture {
@@ -135,13 +160,48 @@ impl Fixture {
         let test_db = TestDb::new().await.expect("test db");
         let db = test_db.connect().await.expect("connect and migrate");
         let log = AccessLog::start(db.clone(), LogConfig::default());
+        // The stand-in platform, over mutual TLS like the real router.
+        let router_id = pki
+            .issue("router", &CertSpec::system(ROUTER, "router"))
+            .unwrap()
+            .identity()
+            .unwrap();
+        let router_tls = server_config(&router_id, Some(pki.ca_cert_path().as_path())).unwrap();
+        let router_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let router_port = router_listener.local_addr().unwrap().port();
+        let platform = tokio::spawn(npo_pki::serve_tls(
+            router_listener,
+            router_tls,
+            axum::Router::new().route("/vp", axum::routing::post(assert_care_engagement)),
+            std::future::pending::<()>(),
+        ));
+        let vp = VpClient::new(
+            &format!("https://127.0.0.1:{router_port}/vp"),
+            system_client(&pki, "security", SERVER),
+        )
+        .unwrap();
+        let gate = Gate::new(
+            GateConfig {
+                system_hsa_id: SERVER.into(),
+                aggregating_logical_address: "SE5565594230-AGP".into(),
+            },
+            vp,
+            RelationStore::new(db.clone()),
+            ConsentStore::new(db.clone()),
+            BlockStore::new(db.clone()),
+            log.clone(),
+        )
+        .with_directory(DirectoryStore::new(db.clone()));
         let api = Arc::new(SecurityApi {
             directory: DirectoryStore::new(db.clone()),
             consents: ConsentStore::new(db.clone()),
             relations: RelationStore::new(db.clone()),
             blocks: BlockStore::new(db.clone()),
             log: log.clone(),
-            allowed_systems: vec![SYSTEM.to_owned()],
+            gate: Arc::new(gate),
+            allowed_systems: vec![SYSTEM.to_owned(), REGION_SYSTEM.to_owned()],
+            admin_systems: vec![ADMIN.to_owned()],
+            max_directory_drop_percent: 20,
         });
         let tls = server_config(&server_id, Some(pki.ca_cert_path().as_path())).unwrap();
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -151,6 +211,7 @@ impl Fixture {
             let _ = stopped.await;
         }));
         let client = system_client(&pki, "system", SYSTEM);
+        let admin = system_client(&pki, "admin", ADMIN);
         Fixture {
             _tmp: tmp,
             _db: test_db,
@@ -160,7 +221,9 @@ impl Fixture {
             addr,
             stop: Some(stop),
             handle: Some(handle),
+            platform,
             client,
+            admin,
         }
     }
 
@@ -172,11 +235,14 @@ impl Fixture {
     /// A started API with [`directory`] imported through the API.
     async fn with_directory() -> Fixture {
         let f = Fixture::start().await;
-        f.put("/api/v1/directory", directory()).await.expect(204);
+        f.admin_put("/api/v1/directory", directory())
+            .await
+            .expect(200);
         f
     }
 
     async fn stop(mut self) {
+        self.platform.abort();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -270,6 +336,29 @@ impl Fixture {
         self.call(Method::PUT, path, None, Some(body)).await
     }
 
+    /// As the administrator's certificate.
+    async fn admin_put(&self, path: &str, body: Value) -> Reply {
+        let body = serde_json::to_vec(&body).unwrap();
+        self.call_with(&self.admin, Method::PUT, path, None, Some(body))
+            .await
+    }
+
+    async fn admin_get(&self, path: &str) -> Reply {
+        self.call_with(&self.admin, Method::GET, path, None, None)
+            .await
+    }
+
+    /// Attests a relation between `user` and `patient`, through the API.
+    async fn relate(&self, user: (&str, &str), patient: &str) {
+        self.post_as(
+            user,
+            &format!("/api/v1/patients/{patient}/relations"),
+            json!({"valid_to": in_hours(8)}),
+        )
+        .await
+        .expect(201);
+    }
+
     async fn post_as(&self, user: (&str, &str), path: &str, body: Value) -> Reply {
         self.call(Method::POST, path, Some(user), Some(body)).await
     }
@@ -300,14 +389,16 @@ fn system_client(pki: &DevPki, name: &str, hsa_id: &str) -> HttpsClient {
 async fn directory_import_export_and_assignments() {
     let f = Fixture::start().await;
     // Empty at first.
-    let empty = f.get("/api/v1/directory").await.expect(200);
+    let empty = f.admin_get("/api/v1/directory").await.expect(200);
     assert_eq!(
         empty.body,
         json!({"care_givers": [], "care_units": [], "persons": [], "assignments": [], "systems": []})
     );
 
-    f.put("/api/v1/directory", directory()).await.expect(204);
-    let exported = f.get("/api/v1/directory").await.expect(200);
+    f.admin_put("/api/v1/directory", directory())
+        .await
+        .expect(200);
+    let exported = f.admin_get("/api/v1/directory").await.expect(200);
     assert_eq!(exported.body, directory());
 
     let assignments = f
@@ -339,27 +430,27 @@ async fn directory_import_export_and_assignments() {
     // Invalid imports change nothing.
     let mut dangling = directory();
     dangling["assignments"][0]["care_unit_hsa_id"] = json!("SE2321000016-NOPE");
-    f.put("/api/v1/directory", dangling)
+    f.admin_put("/api/v1/directory", dangling)
         .await
         .expect_error(400, "refers to unknown care unit");
     let mut bad_right = directory();
     bad_right["assignments"][1]["rights"] = json!(["Läsa;alla;XX"]);
-    f.put("/api/v1/directory", bad_right)
+    f.admin_put("/api/v1/directory", bad_right)
         .await
         .expect_error(400, "has a right that is not");
     let mut duplicate = directory();
     duplicate["persons"][1]["hsa_id"] = json!(ERIK.0);
-    f.put("/api/v1/directory", duplicate)
+    f.admin_put("/api/v1/directory", duplicate)
         .await
         .expect_error(400, "duplicate HSA-id");
     let mut unknown_field = directory();
     unknown_field["persons"][0]["email"] = json!("erik@example.org");
-    f.put("/api/v1/directory", unknown_field)
+    f.admin_put("/api/v1/directory", unknown_field)
         .await
         .expect_error(400, "does not match the schema");
     let malformed = f
         .call_with(
-            &f.client,
+            &f.admin,
             Method::PUT,
             "/api/v1/directory",
             None,
@@ -368,7 +459,7 @@ async fn directory_import_export_and_assignments() {
         .await;
     malformed.expect_error(400, "not valid JSON");
     assert_eq!(
-        f.get("/api/v1/directory").await.expect(200).body,
+        f.admin_get("/api/v1/directory").await.expect(200).body,
         directory()
     );
     f.stop().await;
@@ -427,7 +518,7 @@ async fn relations_register_check_and_cancel() {
         json!({"valid_to": in_hours(1)}),
     )
     .await
-    .expect_error(400, "the patient id must be 12 digits");
+    .expect_error(400, "12 digits");
     f.get_as(ERIK, &current).await.expect(404);
     f.get_as(ANNA, "/api/v1/patients/1912121212AB/relations/current")
         .await
@@ -462,6 +553,8 @@ async fn consents_emergency_access_cancel_delete_and_history() {
     let consents = format!("/api/v1/patients/{PATIENT}/consents");
     let check = format!("{consents}/check");
     let emergency = format!("/api/v1/patients/{PATIENT}/emergency-access");
+    f.relate(ANNA, PATIENT).await;
+    f.relate(ERIK, PATIENT).await;
 
     f.get_as(ANNA, &check)
         .await
@@ -470,7 +563,7 @@ async fn consents_emergency_access_cancel_delete_and_history() {
         .post_as(
             ANNA,
             &consents,
-            json!({"scope": "CareUnit", "valid_from": in_hours(-1), "valid_to": in_hours(24 * 30)}),
+            json!({"scope": "CareUnit", "valid_from": in_hours(0), "valid_to": in_hours(24 * 30)}),
         )
         .await
         .expect(201)
@@ -487,7 +580,10 @@ async fn consents_emergency_access_cancel_delete_and_history() {
         f.get_as(ANNA, &check).await.expect(200).body["id"],
         consent_id.as_str()
     );
-    f.get_as(ANNA_ADMIN, &check).await.expect(200);
+    // An administrative assignment acts for nobody (not for care and treatment).
+    f.get_as(ANNA_ADMIN, &check)
+        .await
+        .expect_error(403, "purpose");
     f.get_as(ERIK, &check).await.expect(404);
 
     // Validation: nothing registered.
@@ -540,7 +636,7 @@ async fn consents_emergency_access_cancel_delete_and_history() {
     .await
     .expect_error(400, "12 digits");
     assert_eq!(
-        f.get(&consents)
+        f.get_as(ANNA, &consents)
             .await
             .expect(200)
             .body
@@ -616,7 +712,7 @@ async fn consents_emergency_access_cancel_delete_and_history() {
         .expect(409);
 
     // History, newest first, with what happened.
-    let history = f.get(&consents).await.expect(200).body;
+    let history = f.get_as(ANNA, &consents).await.expect(200).body;
     let history = history.as_array().unwrap();
     assert_eq!(history.len(), 2);
     let by_id = |id: &str| history.iter().find(|c| c["id"] == id).unwrap().clone();
@@ -628,14 +724,11 @@ async fn consents_emergency_access_cancel_delete_and_history() {
     assert!(deleted["deleted_at"].is_string());
     assert_eq!(deleted["deleted_by"], ERIK.0);
     assert_eq!(deleted["deleted_reason"], "Fel patient");
-    assert_eq!(
-        f.get(&format!("/api/v1/patients/{OTHER_PATIENT}/consents"))
-            .await
-            .expect(200)
-            .body,
-        json!([])
-    );
-    f.get("/api/v1/patients/123/consents")
+    // Listing takes a relation with the patient.
+    f.get_as(ANNA, &format!("/api/v1/patients/{OTHER_PATIENT}/consents"))
+        .await
+        .expect_error(403, "relation");
+    f.get_as(ANNA, "/api/v1/patients/123/consents")
         .await
         .expect_error(400, "12 digits");
     f.stop().await;
@@ -645,10 +738,14 @@ async fn consents_emergency_access_cancel_delete_and_history() {
 async fn blocks_register_revoke_temporary_revoke_and_history() {
     let f = Fixture::with_directory().await;
     let blocks = format!("/api/v1/patients/{PATIENT}/blocks");
+    f.relate(ANNA, PATIENT).await;
+    f.relate(ERIK, PATIENT).await;
 
+    // The patient blocks the municipality's records (at the municipality) and Huddinge's (at
+    // the region).
     let outer = f
         .post_as(
-            ANNA,
+            ERIK,
             &blocks,
             json!({"kind": "Outer", "care_giver_hsa_id": KOMMUN}),
         )
@@ -659,13 +756,13 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     assert_eq!(outer["care_unit_hsa_id"], Value::Null);
     assert_eq!(outer["period"], Value::Null);
     assert_eq!(outer["excluded_types"], json!([]));
-    assert_eq!(outer["registered_by"], ANNA.0);
+    assert_eq!(outer["registered_by"], ERIK.0);
     assert_eq!(outer["temporary_revokes"], json!([]));
     let outer_id = outer["id"].as_str().unwrap().to_owned();
 
     let inner = f
         .post_as(
-            ERIK,
+            ANNA,
             &blocks,
             json!({
                 "kind": "Inner", "care_giver_hsa_id": REGION, "care_unit_hsa_id": HUDDINGE,
@@ -720,7 +817,7 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
         json!({"kind": "Outer", "care_giver_hsa_id": "Region Stockholm"}),
     )
     .await
-    .expect_error(400, "not a valid HSA-id");
+    .expect_error(403, "by the care giver it is on");
     f.post_as(
         ANNA,
         &blocks,
@@ -729,7 +826,7 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     .await
     .expect_error(400, "lacks the field to");
     assert_eq!(
-        f.get(&blocks)
+        f.get_as(ANNA, &blocks)
             .await
             .expect(200)
             .body
@@ -759,21 +856,21 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     f.post_as(
         ANNA,
         &temporary,
-        json!({"for": {"employee": ANNA.0}, "reason": "Emergency", "valid_until": in_hours(2)}),
+        json!({"for": {"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": SALEM}}, "reason": "Emergency", "valid_until": in_hours(2)}),
     )
     .await
     .expect(201);
     f.post_as(
         ANNA,
         &temporary,
-        json!({"for": {"employee": ANNA.0}, "reason": "Emergency", "valid_until": in_hours(-2)}),
+        json!({"for": {"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": SALEM}}, "reason": "Emergency", "valid_until": in_hours(-2)}),
     )
     .await
     .expect_error(400, "must end in the future");
     f.post_as(
         ANNA,
         &temporary,
-        json!({"for": {"employee": ANNA.0}, "reason": "Emergency", "valid_until": in_hours(24 * 40)}),
+        json!({"for": {"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": SALEM}}, "reason": "Emergency", "valid_until": in_hours(24 * 40)}),
     )
     .await
     .expect_error(400, "at most 30 days");
@@ -787,7 +884,7 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     f.post_as(
         ANNA,
         "/api/v1/blocks/no-such-block/temporary-revokes",
-        json!({"for": {"employee": ANNA.0}, "reason": "Emergency", "valid_until": in_hours(2)}),
+        json!({"for": {"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": SALEM}}, "reason": "Emergency", "valid_until": in_hours(2)}),
     )
     .await
     .expect_error(404, "no block");
@@ -803,7 +900,7 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     f.post_as(
         ANNA,
         &temporary,
-        json!({"for": {"employee": ANNA.0}, "reason": "Emergency", "valid_until": in_hours(2)}),
+        json!({"for": {"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": SALEM}}, "reason": "Emergency", "valid_until": in_hours(2)}),
     )
     .await
     .expect(409);
@@ -824,7 +921,7 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     .await
     .expect_error(404, "no block");
 
-    let history = f.get(&blocks).await.expect(200).body;
+    let history = f.get_as(ANNA, &blocks).await.expect(200).body;
     let history = history.as_array().unwrap();
     assert_eq!(history.len(), 2);
     let by_id = |id: &str| history.iter().find(|b| b["id"] == id).unwrap().clone();
@@ -834,18 +931,13 @@ async fn blocks_register_revoke_temporary_revoke_and_history() {
     let revokes = outer["temporary_revokes"].as_array().unwrap();
     assert_eq!(revokes.len(), 2);
     assert!(
-        revokes
-            .iter()
-            .any(|r| r["for"] == json!({"employee": ANNA.0}))
+        revokes.iter().any(|r| r["for"]
+            == json!({"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": SALEM}}))
     );
     assert!(by_id(&inner_id)["deleted_at"].is_string());
-    assert_eq!(
-        f.get(&format!("/api/v1/patients/{OTHER_PATIENT}/blocks"))
-            .await
-            .expect(200)
-            .body,
-        json!([])
-    );
+    f.get_as(ANNA, &format!("/api/v1/patients/{OTHER_PATIENT}/blocks"))
+        .await
+        .expect_error(403, "relation");
     f.stop().await;
 }
 
@@ -1210,7 +1302,7 @@ async fn only_allowed_systems_and_known_users_get_through() {
     assert!(refused.error().contains("this system"));
     // The directory was not emptied by the refused PUT.
     assert_eq!(
-        f.get("/api/v1/directory").await.expect(200).body,
+        f.admin_get("/api/v1/directory").await.expect(200).body,
         directory()
     );
 
@@ -1252,7 +1344,7 @@ async fn only_allowed_systems_and_known_users_get_through() {
         .await
         .expect(404);
 
-    // Bodies: at most 2 MB, but a directory may be larger.
+    // Bodies: at most 16 KiB, but a directory may be larger.
     let huge = format!(
         "{{\"valid_to\": \"{}\"{}}}",
         in_hours(1),
@@ -1264,14 +1356,14 @@ async fn only_allowed_systems_and_known_users_get_through() {
     let mut padded = serde_json::to_string(&directory()).unwrap();
     padded.push_str(&" ".repeat(3 << 20));
     f.call_with(
-        &f.client,
+        &f.admin,
         Method::PUT,
         "/api/v1/directory",
         None,
         Some(padded.into_bytes()),
     )
     .await
-    .expect(204);
+    .expect(200);
 
     // Unknown endpoints and methods are JSON problems too.
     f.get("/api/v1/nothing-here")
@@ -1286,6 +1378,374 @@ async fn only_allowed_systems_and_known_users_get_through() {
         wrong_method.headers[CONTENT_TYPE].to_str().unwrap(),
         "application/json"
     );
+    f.stop().await;
+}
+
+/// The directory is changed only by an administrator: a consumer system can neither read nor
+/// replace it (a test once gave a unit-only physician cross-care-giver rights that way); an
+/// empty or half directory is refused; every replacement is in the audit trail.
+#[tokio::test]
+async fn the_directory_is_changed_only_by_an_administrator_never_empty_or_half_and_audited() {
+    let f = Fixture::with_directory().await;
+    let mut escalated = directory();
+    escalated["assignments"][1]["rights"] =
+        json!(["Läsa;alla;SJF", "Läsa;alla;VG", "Läsa;alla;VE"]);
+    f.put("/api/v1/directory", escalated.clone())
+        .await
+        .expect_error(403, "administrator");
+    f.get("/api/v1/directory")
+        .await
+        .expect_error(403, "administrator");
+    f.get("/api/v1/directory/audit")
+        .await
+        .expect_error(403, "administrator");
+    assert_eq!(
+        f.admin_get("/api/v1/directory").await.expect(200).body,
+        directory()
+    );
+
+    // Empty: refused.
+    f.admin_put("/api/v1/directory", json!({}))
+        .await
+        .expect_error(400, "must hold care givers");
+    let mut no_people = directory();
+    no_people["persons"] = json!([]);
+    no_people["assignments"] = json!([]);
+    f.admin_put("/api/v1/directory", no_people)
+        .await
+        .expect_error(400, "must hold care givers");
+    // Half: Erik and his assignment gone (half the persons): refused, only the CLI may force.
+    let mut half = directory();
+    half["persons"].as_array_mut().unwrap().remove(0);
+    half["assignments"].as_array_mut().unwrap().remove(0);
+    f.admin_put("/api/v1/directory", half)
+        .await
+        .expect_error(400, "npo directory import --force");
+    assert_eq!(
+        f.admin_get("/api/v1/directory").await.expect(200).body,
+        directory()
+    );
+
+    // The audit trail: the first import only, by the administrator's certificate.
+    let trail = f
+        .admin_get("/api/v1/directory/audit")
+        .await
+        .expect(200)
+        .body;
+    let trail = trail.as_array().unwrap().clone();
+    assert_eq!(trail.len(), 1, "{trail:?}");
+    assert_eq!(trail[0]["changed_by"], ADMIN);
+    assert_eq!(trail[0]["via"], "api");
+    assert_eq!(trail[0]["forced"], false);
+    assert_eq!(trail[0]["before"]["persons"], 0);
+    assert_eq!(trail[0]["after"]["persons"], 2);
+    assert_eq!(trail[0]["after"]["assignments"], 3);
+    // An accepted change is audited with what changed.
+    let audited = f
+        .admin_put("/api/v1/directory", escalated.clone())
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(audited["before"]["assignments"], 3);
+    assert_ne!(audited["digest_before"], audited["digest_after"]);
+    assert_eq!(audited["digest_before"], trail[0]["digest_after"]);
+    let trail = f
+        .admin_get("/api/v1/directory/audit")
+        .await
+        .expect(200)
+        .body;
+    assert_eq!(trail.as_array().unwrap().len(), 2);
+    assert_eq!(trail[0]["id"], audited["id"]);
+    f.stop().await;
+}
+
+/// A consumer system acts only for users of the care givers the directory registers it for,
+/// in assignments for care and treatment.
+#[tokio::test]
+async fn a_system_acts_only_for_users_of_the_care_givers_it_serves() {
+    let f = Fixture::with_directory().await;
+    let region_only = f.system_client("region", REGION_SYSTEM);
+    let relations = format!("/api/v1/patients/{PATIENT}/relations");
+    let body = serde_json::to_vec(&json!({"valid_to": in_hours(8)})).unwrap();
+    f.call_with(
+        &region_only,
+        Method::POST,
+        &relations,
+        Some(ERIK),
+        Some(body.clone()),
+    )
+    .await
+    .expect_error(
+        403,
+        "not registered in the directory for the user's care giver",
+    );
+    f.call_with(
+        &region_only,
+        Method::GET,
+        &format!("{relations}/current"),
+        Some(ERIK),
+        None,
+    )
+    .await
+    .expect(403);
+    f.get_as(ERIK, &format!("{relations}/current"))
+        .await
+        .expect_error(404, "no current relation");
+    f.call_with(
+        &region_only,
+        Method::POST,
+        &relations,
+        Some(ANNA),
+        Some(body),
+    )
+    .await
+    .expect(201);
+    // An administrative assignment acts for nobody.
+    f.post_as(ANNA_ADMIN, &relations, json!({"valid_to": in_hours(8)}))
+        .await
+        .expect_error(403, "purpose");
+    f.stop().await;
+}
+
+/// Who may cancel, delete or revoke follows the rules: the care giver that registered it; a
+/// temporary revoke only for the acting user's own unit or the user at that unit; a relation
+/// only by its user. Lists take a user with a relation; registrations an available patient.
+#[tokio::test]
+async fn registrations_are_changed_only_by_whom_the_rules_allow() {
+    let f = Fixture::with_directory().await;
+    f.relate(ANNA, PATIENT).await;
+    f.relate(ERIK, PATIENT).await;
+    let consents = format!("/api/v1/patients/{PATIENT}/consents");
+    let blocks = format!("/api/v1/patients/{PATIENT}/blocks");
+
+    // Anna's unit has the patient's consent; Erik (another care giver) cannot end it.
+    let consent = f
+        .post_as(
+            ANNA,
+            &consents,
+            json!({"scope": "CareUnit", "valid_from": in_hours(0), "valid_to": in_hours(24)}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let consent_id = consent["id"].as_str().unwrap();
+    f.call(
+        Method::POST,
+        &format!("/api/v1/consents/{consent_id}/cancel"),
+        Some(ERIK),
+        None,
+    )
+    .await
+    .expect_error(403, "only the care giver that registered");
+    f.post_as(
+        ERIK,
+        &format!("/api/v1/consents/{consent_id}/delete"),
+        json!({"reason": "Fel patient"}),
+    )
+    .await
+    .expect_error(403, "only the care giver that registered");
+    f.get_as(ANNA, &format!("{consents}/check"))
+        .await
+        .expect(200);
+
+    // The municipality's block; the region's users can neither revoke nor delete it.
+    let block = f
+        .post_as(
+            ERIK,
+            &blocks,
+            json!({"kind": "Outer", "care_giver_hsa_id": KOMMUN}),
+        )
+        .await
+        .expect(201)
+        .body;
+    let block_id = block["id"].as_str().unwrap();
+    for end in ["revoke", "delete"] {
+        f.call(
+            Method::POST,
+            &format!("/api/v1/blocks/{block_id}/{end}"),
+            Some(ANNA),
+            None,
+        )
+        .await
+        .expect_error(403, "only the care giver the block is on");
+    }
+    // Temporary revokes: never for another unit, a unit that does not exist, or another
+    // person, nor the user at another unit.
+    let temporary = format!("/api/v1/blocks/{block_id}/temporary-revokes");
+    for for_ in [
+        json!({"care_unit": HUDDINGE}),
+        json!({"care_unit": HEMSJUKVARD}),
+        json!({"care_unit": "SE2321000016-NOPE"}),
+        json!({"employee": {"person_hsa_id": ERIK.0, "care_unit_hsa_id": SALEM}}),
+        json!({"employee": {"person_hsa_id": ANNA.0, "care_unit_hsa_id": HUDDINGE}}),
+    ] {
+        f.post_as(
+            ANNA,
+            &temporary,
+            json!({"for": for_, "reason": "PatientConsent", "valid_until": in_hours(2)}),
+        )
+        .await
+        .expect_error(403, "own care unit");
+    }
+    // Erik is inside the block: there is nothing to lift for him.
+    f.post_as(
+        ERIK,
+        &temporary,
+        json!({"for": {"care_unit": HEMSJUKVARD}, "reason": "PatientConsent", "valid_until": in_hours(2)}),
+    )
+    .await
+    .expect_error(400, "does not hide anything");
+    let history = f.get_as(ERIK, &blocks).await.expect(200).body;
+    assert_eq!(history[0]["revoked_at"], Value::Null);
+    assert_eq!(history[0]["deleted_at"], Value::Null);
+    assert_eq!(history[0]["temporary_revokes"], json!([]));
+
+    // A relation is ended only by its user.
+    let anna_relation = f
+        .get_as(
+            ANNA,
+            &format!("/api/v1/patients/{PATIENT}/relations/current"),
+        )
+        .await
+        .expect(200)
+        .body;
+    f.call(
+        Method::DELETE,
+        &format!(
+            "/api/v1/relations/{}",
+            anna_relation["id"].as_str().unwrap()
+        ),
+        Some(ERIK),
+        None,
+    )
+    .await
+    .expect_error(403, "only the user who attested");
+
+    // Lists: never without a user.
+    f.get(&consents).await.expect_error(403, "x-npo-user-hsaid");
+    f.get(&blocks).await.expect_error(403, "x-npo-user-hsaid");
+
+    // Registrations go through the gate: not for a patient who is not available.
+    f.post_as(
+        ANNA,
+        &format!("/api/v1/patients/{UNAVAILABLE}/relations"),
+        json!({"valid_to": in_hours(8)}),
+    )
+    .await
+    .expect_error(403, "not available");
+    f.post_as(
+        ANNA,
+        &format!("/api/v1/patients/{UNAVAILABLE}/emergency-access"),
+        json!({"reason": "Medvetslös", "hours": 2}),
+    )
+    .await
+    .expect_error(403, "not available");
+    f.stop().await;
+}
+
+/// Bad input gets a clear 400 (or 403, 413) and changes nothing.
+#[tokio::test]
+async fn invalid_registrations_are_refused_and_change_nothing() {
+    let f = Fixture::with_directory().await;
+    f.relate(ANNA, PATIENT).await;
+    let consents = format!("/api/v1/patients/{PATIENT}/consents");
+    let blocks = format!("/api/v1/patients/{PATIENT}/blocks");
+    let emergency = format!("/api/v1/patients/{PATIENT}/emergency-access");
+    let consent = json!({"scope": "CareUnit", "valid_from": in_hours(0), "valid_to": in_hours(24)});
+
+    // An assignment for another purpose registers nothing.
+    f.post_as(ANNA_ADMIN, &consents, consent.clone())
+        .await
+        .expect_error(403, "purpose");
+    // Not a personnummer: a bad check digit, no real date.
+    for bad in ["191212121213", "000000000000", "199002301234"] {
+        f.post_as(
+            ANNA,
+            &format!("/api/v1/patients/{bad}/relations"),
+            json!({"valid_to": in_hours(8)}),
+        )
+        .await
+        .expect_error(400, "personnummer");
+        f.post_as(
+            ANNA,
+            &format!("/api/v1/patients/{bad}/consents"),
+            consent.clone(),
+        )
+        .await
+        .expect_error(400, "personnummer");
+        f.get_as(ANNA, &format!("/api/v1/patients/{bad}/consents/check"))
+            .await
+            .expect_error(400, "personnummer");
+    }
+    // Blocks: only on the own care giver, on what the directory has.
+    f.post_as(
+        ANNA,
+        &blocks,
+        json!({"kind": "Outer", "care_giver_hsa_id": "SE2321000016-NOPE"}),
+    )
+    .await
+    .expect_error(403, "by the care giver it is on");
+    f.post_as(
+        ANNA,
+        &blocks,
+        json!({"kind": "Outer", "care_giver_hsa_id": KOMMUN}),
+    )
+    .await
+    .expect_error(403, "by the care giver it is on");
+    f.post_as(
+        ANNA,
+        &blocks,
+        json!({"kind": "Inner", "care_giver_hsa_id": REGION, "care_unit_hsa_id": HEMSJUKVARD}),
+    )
+    .await
+    .expect_error(400, "not a unit of the care giver");
+    f.post_as(
+        ANNA,
+        &blocks,
+        json!({"kind": "Inner", "care_giver_hsa_id": REGION, "care_unit_hsa_id": "SE2321000016-NOPE"}),
+    )
+    .await
+    .expect_error(400, "not a unit of the care giver");
+    // Backdated validity.
+    f.post_as(
+        ANNA,
+        &consents,
+        json!({"scope": "CareUnit", "valid_from": in_hours(-24 * 30), "valid_to": in_hours(24)}),
+    )
+    .await
+    .expect_error(400, "may not be in the past");
+    // Unbounded or invisible text.
+    f.post_as(ANNA, &emergency, json!({"reason": "\u{200B}", "hours": 2}))
+        .await
+        .expect_error(400, "readable text");
+    f.post_as(
+        ANNA,
+        &emergency,
+        json!({"reason": "a".repeat(600), "hours": 2}),
+    )
+    .await
+    .expect_error(400, "at most 500 characters");
+    f.post_as(
+        ANNA,
+        &emergency,
+        json!({"reason": "a".repeat(100_000), "hours": 2}),
+    )
+    .await
+    .expect_error(413, "too large");
+    let mut huge = consent.clone();
+    huge["represented_by"] = json!("x".repeat(1_900_000));
+    f.post_as(ANNA, &consents, huge)
+        .await
+        .expect_error(413, "too large");
+    let mut long = consent.clone();
+    long["represented_by"] = json!("x".repeat(600));
+    f.post_as(ANNA, &consents, long)
+        .await
+        .expect_error(400, "represented_by must be readable text");
+
+    // Nothing was registered.
+    assert_eq!(f.get_as(ANNA, &consents).await.expect(200).body, json!([]));
+    assert_eq!(f.get_as(ANNA, &blocks).await.expect(200).body, json!([]));
     f.stop().await;
 }
 
@@ -1319,6 +1779,7 @@ async fn openapi_document_is_served_and_describes_every_endpoint() {
 
     let expected: &[(&str, &[&str])] = &[
         ("/api/v1/directory", &["get", "put"]),
+        ("/api/v1/directory/audit", &["get"]),
         ("/api/v1/persons/{hsaId}/assignments", &["get"]),
         ("/api/v1/patients/{patientId}/relations", &["post"]),
         ("/api/v1/patients/{patientId}/relations/current", &["get"]),
@@ -1350,11 +1811,13 @@ async fn openapi_document_is_served_and_describes_every_endpoint() {
         ("/api/v1/patients/{patientId}/relations/current", "get"),
         ("/api/v1/relations/{id}", "delete"),
         ("/api/v1/patients/{patientId}/consents", "post"),
+        ("/api/v1/patients/{patientId}/consents", "get"),
         ("/api/v1/patients/{patientId}/emergency-access", "post"),
         ("/api/v1/patients/{patientId}/consents/check", "get"),
         ("/api/v1/consents/{id}/cancel", "post"),
         ("/api/v1/consents/{id}/delete", "post"),
         ("/api/v1/patients/{patientId}/blocks", "post"),
+        ("/api/v1/patients/{patientId}/blocks", "get"),
         ("/api/v1/blocks/{id}/revoke", "post"),
         ("/api/v1/blocks/{id}/delete", "post"),
         ("/api/v1/blocks/{id}/temporary-revokes", "post"),

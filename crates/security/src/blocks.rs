@@ -5,8 +5,9 @@
 //! inre spärr: hidden from everyone outside that unit, including the care giver's other units).
 //! A block may be limited to a period of registration time and may leave medications (`lak`)
 //! and alerts (`upp`) uncovered. A *temporary revoke* (tillfälligt hävande), with the patient's
-//! consent or in an emergency, lifts one block for one care unit or one employee until an end
-//! time. Revoking (hävning, the patient's wish) and deleting (wrong registration) end a block for
+//! consent or in an emergency, lifts one block for one care unit, or for one employee *at one
+//! care unit*, until an end time (the unit is always part of a revoke, as in the blocking
+//! service's contract: a physician who lifted a block at one unit still sees it at another). Revoking (hävning, the patient's wish) and deleting (wrong registration) end a block for
 //! good; both are kept as history.
 //!
 //! [`is_blocked`] and [`filter`] are the pure rule; [`BlockStore`] is the register.
@@ -53,28 +54,49 @@ impl BlockKind {
 pub enum RevokeFor {
     /// Every member of staff acting for this care unit (HSA-id).
     CareUnit(String),
-    /// One employee (person HSA-id).
-    Employee(String),
+    /// One employee (person HSA-id) while acting for one care unit (HSA-id): the same person
+    /// at another unit is still blocked.
+    Employee {
+        person_hsa_id: String,
+        care_unit_hsa_id: String,
+    },
 }
 
 impl RevokeFor {
     fn kind_str(&self) -> &'static str {
         match self {
             RevokeFor::CareUnit(_) => "CareUnit",
-            RevokeFor::Employee(_) => "Employee",
+            RevokeFor::Employee { .. } => "Employee",
         }
     }
 
+    /// The unit's HSA-id, or the employee's.
     fn hsa_id(&self) -> &str {
         match self {
-            RevokeFor::CareUnit(id) | RevokeFor::Employee(id) => id,
+            RevokeFor::CareUnit(id) => id,
+            RevokeFor::Employee { person_hsa_id, .. } => person_hsa_id,
         }
     }
 
-    fn from_parts(kind: &str, hsa_id: String) -> Option<RevokeFor> {
+    /// The care unit the revoke is bound to.
+    pub fn care_unit_hsa_id(&self) -> &str {
+        match self {
+            RevokeFor::CareUnit(unit) => unit,
+            RevokeFor::Employee {
+                care_unit_hsa_id, ..
+            } => care_unit_hsa_id,
+        }
+    }
+
+    /// A stored row. A personal revoke from before revokes were bound to a unit has none: it
+    /// gets an empty unit, which is no actor's, so it lifts nothing (fail closed).
+    fn from_parts(kind: &str, hsa_id: String, unit: Option<String>) -> Option<RevokeFor> {
         match kind {
             "CareUnit" => Some(RevokeFor::CareUnit(hsa_id)),
-            "Employee" => Some(RevokeFor::Employee(hsa_id)),
+            "Employee" => Some(RevokeFor::Employee {
+                person_hsa_id: hsa_id,
+                care_unit_hsa_id: unit.unwrap_or_default(),
+            }),
             _ => None,
         }
     }
@@ -121,12 +143,20 @@ pub struct TemporaryRevoke {
 
 impl TemporaryRevoke {
     /// Whether this revoke lets `actor` see the block's records at `now`: it is for the actor's
-    /// care unit or the actor personally, and `now < valid_until`.
+    /// care unit, or for the actor personally at the unit they act for now, and
+    /// `now < valid_until`.
     pub fn lifts_for(&self, actor: &Actor, now: &str) -> bool {
         now < self.valid_until.as_str()
             && match &self.revoke_for {
                 RevokeFor::CareUnit(unit) => *unit == actor.assignment.care_unit_hsa_id,
-                RevokeFor::Employee(person) => *person == actor.person_hsa_id,
+                RevokeFor::Employee {
+                    person_hsa_id,
+                    care_unit_hsa_id,
+                } => {
+                    *person_hsa_id == actor.person_hsa_id
+                        && !care_unit_hsa_id.is_empty()
+                        && *care_unit_hsa_id == actor.assignment.care_unit_hsa_id
+                }
             }
     }
 }
@@ -255,7 +285,7 @@ pub struct NewBlock {
 /// Why a block operation was refused. Messages never contain the patient id.
 #[derive(Debug, thiserror::Error)]
 pub enum BlockError {
-    #[error("the patient id must be 12 digits")]
+    #[error("the patient id must be a valid personnummer or samordningsnummer (12 digits)")]
     PatientId,
     #[error("{0} is not a valid HSA-id")]
     HsaId(&'static str),
@@ -286,7 +316,8 @@ pub enum BlockError {
 const BLOCK_COLUMNS: &str = "id, patient_id, kind, care_giver_hsa_id, care_unit_hsa_id, period_from, period_to, \
      excluded_types, registered_at, registered_by, revoked_at, deleted_at";
 
-const REVOKE_COLUMNS: &str = "id, block_id, revoke_for, revoke_for_hsa_id, reason, valid_until, registered_at, registered_by";
+const REVOKE_COLUMNS: &str = "id, block_id, revoke_for, revoke_for_hsa_id, revoke_for_unit_hsa_id, reason, \
+     valid_until, registered_at, registered_by";
 
 #[derive(sqlx::FromRow)]
 struct BlockRow {
@@ -334,6 +365,7 @@ struct RevokeRow {
     block_id: String,
     revoke_for: String,
     revoke_for_hsa_id: String,
+    revoke_for_unit_hsa_id: Option<String>,
     reason: String,
     valid_until: String,
     registered_at: String,
@@ -345,8 +377,12 @@ impl RevokeRow {
         Ok(TemporaryRevoke {
             id: self.id,
             block_id: self.block_id,
-            revoke_for: RevokeFor::from_parts(&self.revoke_for, self.revoke_for_hsa_id)
-                .ok_or(BlockError::Corrupt)?,
+            revoke_for: RevokeFor::from_parts(
+                &self.revoke_for,
+                self.revoke_for_hsa_id,
+                self.revoke_for_unit_hsa_id,
+            )
+            .ok_or(BlockError::Corrupt)?,
             reason: RevokeReason::parse(&self.reason).ok_or(BlockError::Corrupt)?,
             valid_until: self.valid_until,
             registered_at: self.registered_at,
@@ -364,7 +400,7 @@ fn split_types(s: &str) -> Vec<String> {
 }
 
 fn check_patient(p: &str) -> Result<(), BlockError> {
-    if npo_riv::ids::is_patient_id(p) {
+    if npo_riv::ids::is_valid_personal_identity(p) {
         Ok(())
     } else {
         Err(BlockError::PatientId)
@@ -531,7 +567,13 @@ impl BlockStore {
     ) -> Result<TemporaryRevoke, BlockError> {
         match &for_ {
             RevokeFor::CareUnit(unit) => check_hsa(unit, "the care unit")?,
-            RevokeFor::Employee(person) => check_hsa(person, "the employee")?,
+            RevokeFor::Employee {
+                person_hsa_id,
+                care_unit_hsa_id,
+            } => {
+                check_hsa(person_hsa_id, "the employee")?;
+                check_hsa(care_unit_hsa_id, "the employee's care unit")?;
+            }
         }
         if !is_real_timestamp(valid_until) {
             return Err(BlockError::Time("the end of the temporary revoke"));
@@ -556,10 +598,10 @@ impl BlockStore {
         };
         // One statement: the revoke is written only if the block exists and is active.
         let done = sqlx::query(
-            "INSERT INTO sec_block_revokes (id, block_id, patient_id, revoke_for, revoke_for_hsa_id, reason, \
-             valid_until, registered_at, registered_by) \
-             SELECT $1, id, patient_id, $2, $3, $4, $5, $6, $7 FROM sec_blocks \
-             WHERE id = $8 AND revoked_at IS NULL AND deleted_at IS NULL",
+            "INSERT INTO sec_block_revokes (id, block_id, patient_id, revoke_for, revoke_for_hsa_id, \
+             reason, valid_until, registered_at, registered_by, revoke_for_unit_hsa_id) \
+             SELECT $1, id, patient_id, $2, $3, $4, $5, $6, $7, $8 FROM sec_blocks \
+             WHERE id = $9 AND revoked_at IS NULL AND deleted_at IS NULL",
         )
         .bind(&revoke.id)
         .bind(revoke.revoke_for.kind_str())
@@ -568,6 +610,7 @@ impl BlockStore {
         .bind(&revoke.valid_until)
         .bind(&revoke.registered_at)
         .bind(&revoke.registered_by)
+        .bind(revoke.revoke_for.care_unit_hsa_id())
         .bind(block_id)
         .execute(&self.db.pool)
         .await?
@@ -577,6 +620,29 @@ impl BlockStore {
         } else {
             Err(self.why_not_active(block_id).await?)
         }
+    }
+
+    /// One block with its temporary revokes, ended or not.
+    pub async fn get(&self, block_id: &str) -> Result<Block, BlockError> {
+        let row: Option<BlockRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {BLOCK_COLUMNS} FROM sec_blocks WHERE id = $1"
+        )))
+        .bind(block_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let mut block = row.ok_or(BlockError::NotFound)?.into_block()?;
+        let revokes: Vec<RevokeRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {REVOKE_COLUMNS} FROM sec_block_revokes WHERE block_id = $1 \
+             ORDER BY registered_at, id"
+        )))
+        .bind(block_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        block.temporary_revokes = revokes
+            .into_iter()
+            .map(RevokeRow::into_revoke)
+            .collect::<Result<_, _>>()?;
+        Ok(block)
     }
 
     /// The patient's active blocks (neither revoked nor deleted) with their temporary revokes:

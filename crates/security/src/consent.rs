@@ -6,10 +6,14 @@
 //! `Nödöppning`. Cancelling (the patient's wish) and deleting (wrong registration) are permanent
 //! and kept as history.
 
-use crate::model::Actor;
-use npo_riv::common::is_timestamp;
+use crate::model::{Actor, MAX_TEXT_CHARS, is_readable_text};
+use npo_riv::time::is_real_timestamp;
 use npo_store::{Db, sqlx};
 use serde::{Deserialize, Serialize};
+
+/// How far in the past a consent may start (clock skew between the calling system and npo):
+/// five minutes. A consent is registered when given, never backdated.
+pub const MAX_BACKDATE_SECONDS: i64 = 300;
 
 /// Longest an emergency access may be registered for: 24 hours.
 pub const MAX_EMERGENCY_HOURS: i64 = 24;
@@ -75,14 +79,20 @@ impl Consent {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConsentError {
-    #[error("the patient id must be 12 digits")]
+    #[error("the patient id must be a valid personnummer or samordningsnummer (12 digits)")]
     PatientId,
     #[error("{0} must be YYYYMMDDhhmmss")]
     Time(&'static str),
     #[error("the validity period ends before it starts or has already ended")]
     Period,
+    #[error("a consent starts when it is registered: valid_from may not be in the past")]
+    Backdated,
     #[error("an emergency access needs a reason")]
     NoReason,
+    #[error(
+        "{0} must be readable text of at most {MAX_TEXT_CHARS} characters (letters or digits, no invisible characters)"
+    )]
+    Text(&'static str),
     #[error("an emergency access may last at most {MAX_EMERGENCY_HOURS} hours")]
     TooLong,
     #[error("no consent with that id")]
@@ -170,7 +180,7 @@ pub struct ConsentStore {
 }
 
 fn check_patient(p: &str) -> Result<(), ConsentError> {
-    if npo_riv::ids::is_patient_id(p) {
+    if npo_riv::ids::is_valid_personal_identity(p) {
         Ok(())
     } else {
         Err(ConsentError::PatientId)
@@ -186,13 +196,24 @@ impl ConsentStore {
     pub async fn register(&self, c: &NewConsent, actor: &Actor) -> Result<Consent, ConsentError> {
         check_patient(&c.patient_id)?;
         for (name, t) in [("valid_from", &c.valid_from), ("valid_to", &c.valid_to)] {
-            if !is_timestamp(t) {
+            if !is_real_timestamp(t) {
                 return Err(ConsentError::Time(name));
             }
+        }
+        if let Some(by) = &c.represented_by
+            && !is_readable_text(by, MAX_TEXT_CHARS)
+        {
+            return Err(ConsentError::Text("represented_by"));
         }
         let now = npo_riv::time::now_timestamp();
         if c.valid_to < c.valid_from || c.valid_to.as_str() < now.as_str() {
             return Err(ConsentError::Period);
+        }
+        let earliest =
+            npo_riv::time::shifted(&now, chrono::Duration::seconds(-MAX_BACKDATE_SECONDS))
+                .ok_or(ConsentError::Time("valid_from"))?;
+        if c.valid_from.as_str() < earliest.as_str() {
+            return Err(ConsentError::Backdated);
         }
         self.insert(
             ConsentKind::Consent,
@@ -221,6 +242,9 @@ impl ConsentStore {
         let reason = reason.trim();
         if reason.is_empty() {
             return Err(ConsentError::NoReason);
+        }
+        if !is_readable_text(reason, MAX_TEXT_CHARS) {
+            return Err(ConsentError::Text("the reason"));
         }
         if !(1..=MAX_EMERGENCY_HOURS).contains(&hours) {
             return Err(ConsentError::TooLong);
@@ -329,6 +353,17 @@ impl ConsentStore {
         Ok(found.into_iter().next())
     }
 
+    /// One consent or emergency access by id, ended or not.
+    pub async fn get(&self, id: &str) -> Result<Consent, ConsentError> {
+        let row: Option<ConsentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM sec_consents WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        row.map(Consent::from).ok_or(ConsentError::NotFound)
+    }
+
     /// Every consent and emergency access of the patient, history included, newest first.
     pub async fn history(&self, patient_id: &str) -> Result<Vec<Consent>, ConsentError> {
         let rows: Vec<ConsentRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
@@ -358,6 +393,13 @@ impl ConsentStore {
 
     /// Deletes a wrongly registered consent (permanent; kept as history with the reason).
     pub async fn delete(&self, id: &str, by: &str, reason: &str) -> Result<(), ConsentError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(ConsentError::NoReason);
+        }
+        if !is_readable_text(reason, MAX_TEXT_CHARS) {
+            return Err(ConsentError::Text("the reason"));
+        }
         let now = npo_riv::time::now_timestamp();
         self.end(
             sqlx::query(

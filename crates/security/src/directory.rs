@@ -1,11 +1,19 @@
 //! The HSA directory (katalogtjänsten HSA): care givers, care units, people, their employee
-//! assignments, and systems. Loaded from a JSON file or the admin API, validated as a whole.
+//! assignments, and systems. Loaded from a JSON file (the CLI) or the security API with an
+//! administrator's certificate, validated as a whole: never empty, never dropping more than a
+//! configured share of what is there unless an administrator forces it at the CLI. Every
+//! replacement is written to an audit trail (who, when, how, counts and digests).
 
 use crate::model::{Actor, Assignment, Right};
 use npo_riv::ids::is_hsa_id;
 use npo_store::{Db, sqlx};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::HashSet;
+
+/// How much of the current directory (care givers, care units, persons or assignments) a
+/// replacement may drop without being forced, in percent.
+pub const DEFAULT_MAX_DROP_PERCENT: u8 = 20;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -57,11 +65,79 @@ pub struct EmployeeAssignment {
 }
 
 /// A system (function certificate holder): a care giver's record system or a national service.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, sqlx::FromRow)]
+/// As a consumer of the security API it acts only for users of the care givers it serves: its
+/// own care giver and those in `serves`. (The registration a certification registry builds on.)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct System {
     pub hsa_id: String,
     pub name: String,
     pub care_giver_hsa_id: Option<String>,
+    /// Care givers the system serves besides its own, ordered by HSA-id.
+    #[serde(default)]
+    pub serves: Vec<String>,
+}
+
+impl System {
+    /// Whether the system acts for users of `care_giver_hsa_id`.
+    pub fn serves(&self, care_giver_hsa_id: &str) -> bool {
+        self.care_giver_hsa_id.as_deref() == Some(care_giver_hsa_id)
+            || self.serves.iter().any(|g| g == care_giver_hsa_id)
+    }
+}
+
+/// How a directory replacement was made.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChangeVia {
+    /// The security API, with an administrator's certificate.
+    Api,
+    /// The `npo directory` command.
+    Cli,
+}
+
+impl ChangeVia {
+    fn as_str(self) -> &'static str {
+        match self {
+            ChangeVia::Api => "api",
+            ChangeVia::Cli => "cli",
+        }
+    }
+}
+
+/// Who replaces the directory, and how much it may shrink.
+#[derive(Clone, Debug)]
+pub struct DirectoryChange {
+    /// The administrator: the certificate's HSA-id, or the CLI operator.
+    pub by: String,
+    pub via: ChangeVia,
+    /// Accept a replacement that drops more than `max_drop_percent` (the CLI only).
+    pub force: bool,
+    pub max_drop_percent: u8,
+}
+
+/// How many of each the directory holds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryCounts {
+    pub care_givers: i64,
+    pub care_units: i64,
+    pub persons: i64,
+    pub assignments: i64,
+    pub systems: i64,
+}
+
+/// One entry of the directory's audit trail.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryAudit {
+    pub id: String,
+    pub changed_at: String,
+    pub changed_by: String,
+    pub via: String,
+    pub forced: bool,
+    pub before: DirectoryCounts,
+    pub after: DirectoryCounts,
+    /// SHA-256 (hex) of the directory before and after, in its export form.
+    pub digest_before: String,
+    pub digest_after: String,
 }
 
 /// The whole directory, as imported and exported.
@@ -95,6 +171,18 @@ pub enum DirectoryError {
     },
     #[error("assignment '{0}' has a right that is not activity;informationType;VE|VG|SJF")]
     Right(String),
+    #[error("the directory must hold care givers, care units, persons and assignments")]
+    Empty,
+    #[error(
+        "the replacement drops {dropped}% of the {what} ({before} to {after}); at most {max}% unless an administrator forces it with `npo directory import --force`"
+    )]
+    Shrinks {
+        what: &'static str,
+        before: i64,
+        after: i64,
+        dropped: i64,
+        max: u8,
+    },
     #[error("directory store unavailable")]
     Store(#[from] sqlx::Error),
 }
@@ -166,6 +254,84 @@ impl Directory {
             if let Some(g) = &s.care_giver_hsa_id {
                 reference("system", &s.hsa_id, "care giver", g, &givers)?;
             }
+            let mut served = HashSet::new();
+            for g in &s.serves {
+                reference("system", &s.hsa_id, "care giver", g, &givers)?;
+                if !served.insert(g.as_str()) {
+                    return Err(DirectoryError::Duplicate(g.clone()));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn counts(&self) -> DirectoryCounts {
+        let n = |l: usize| l as i64;
+        DirectoryCounts {
+            care_givers: n(self.care_givers.len()),
+            care_units: n(self.care_units.len()),
+            persons: n(self.persons.len()),
+            assignments: n(self.assignments.len()),
+            systems: n(self.systems.len()),
+        }
+    }
+
+    /// The directory in its export form: every list (and every system's `serves`) ordered by
+    /// HSA-id.
+    pub fn normalized(&self) -> Directory {
+        let mut d = self.clone();
+        d.care_givers.sort_by(|a, b| a.hsa_id.cmp(&b.hsa_id));
+        d.care_units.sort_by(|a, b| a.hsa_id.cmp(&b.hsa_id));
+        d.persons.sort_by(|a, b| a.hsa_id.cmp(&b.hsa_id));
+        d.assignments.sort_by(|a, b| a.hsa_id.cmp(&b.hsa_id));
+        d.systems.sort_by(|a, b| a.hsa_id.cmp(&b.hsa_id));
+        for s in &mut d.systems {
+            s.serves.sort();
+        }
+        d
+    }
+
+    /// SHA-256 (hex) of the export form: equal directories have equal digests.
+    pub fn digest(&self) -> String {
+        let json = serde_json::to_vec(&self.normalized()).unwrap_or_default();
+        hex::encode(Sha256::digest(&json))
+    }
+
+    /// Refuses an empty directory, and one that drops more than `max_drop_percent` of the
+    /// care givers, care units, persons or assignments `current` holds (unless `force`).
+    pub fn check_replacement(
+        &self,
+        current: &Directory,
+        force: bool,
+        max_drop_percent: u8,
+    ) -> Result<(), DirectoryError> {
+        let new = self.counts();
+        if new.care_givers == 0 || new.care_units == 0 || new.persons == 0 || new.assignments == 0 {
+            return Err(DirectoryError::Empty);
+        }
+        if force {
+            return Ok(());
+        }
+        let old = current.counts();
+        for (what, before, after) in [
+            ("care givers", old.care_givers, new.care_givers),
+            ("care units", old.care_units, new.care_units),
+            ("persons", old.persons, new.persons),
+            ("assignments", old.assignments, new.assignments),
+        ] {
+            if before > 0 && after < before {
+                let dropped = (before - after) * 100 / before;
+                // Compared exactly: (before - after) / before > max / 100.
+                if (before - after) * 100 > i64::from(max_drop_percent) * before {
+                    return Err(DirectoryError::Shrinks {
+                        what,
+                        before,
+                        after,
+                        dropped,
+                        max: max_drop_percent,
+                    });
+                }
+            }
         }
         Ok(())
     }
@@ -182,11 +348,35 @@ impl DirectoryStore {
         DirectoryStore { db }
     }
 
-    /// Replaces the whole directory (import). Nothing changes if it is invalid.
-    pub async fn replace(&self, d: &Directory) -> Result<(), DirectoryError> {
+    /// Replaces the whole directory (import) as an administrator, and records it in the audit
+    /// trail in the same transaction. Nothing changes if it is invalid, empty, or drops more
+    /// than `change.max_drop_percent` of the current directory without `change.force`.
+    pub async fn replace(
+        &self,
+        d: &Directory,
+        change: &DirectoryChange,
+    ) -> Result<DirectoryAudit, DirectoryError> {
         d.validate()?;
+        if !is_hsa_id(&change.by) && change.via == ChangeVia::Api {
+            return Err(DirectoryError::HsaId(change.by.clone()));
+        }
+        let current = self.load().await?;
+        d.check_replacement(&current, change.force, change.max_drop_percent)?;
+        let audit = DirectoryAudit {
+            // Time-ordered, so the trail sorts by id within one second.
+            id: uuid::Uuid::now_v7().to_string(),
+            changed_at: npo_riv::time::now_timestamp(),
+            changed_by: change.by.chars().take(200).collect(),
+            via: change.via.as_str().into(),
+            forced: change.force,
+            before: current.counts(),
+            after: d.counts(),
+            digest_before: current.digest(),
+            digest_after: d.digest(),
+        };
         let mut tx = self.db.pool.begin().await?;
         for t in [
+            "sec_dir_system_care_givers",
             "sec_dir_assignments",
             "sec_dir_systems",
             "sec_dir_persons",
@@ -246,31 +436,99 @@ impl DirectoryStore {
             .bind(s.care_giver_hsa_id.as_deref())
             .execute(&mut *tx)
             .await?;
+            for g in &s.serves {
+                sqlx::query(
+                    "INSERT INTO sec_dir_system_care_givers (system_hsa_id, care_giver_hsa_id) VALUES ($1, $2)",
+                )
+                .bind(&s.hsa_id)
+                .bind(g)
+                .execute(&mut *tx)
+                .await?;
+            }
         }
+        let (b, a) = (&audit.before, &audit.after);
+        sqlx::query(
+            "INSERT INTO sec_dir_audit (id, changed_at, changed_by, via, forced, care_givers_before, \
+             care_givers_after, care_units_before, care_units_after, persons_before, persons_after, \
+             assignments_before, assignments_after, systems_before, systems_after, digest_before, digest_after) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+        )
+        .bind(&audit.id)
+        .bind(&audit.changed_at)
+        .bind(&audit.changed_by)
+        .bind(&audit.via)
+        .bind(i64::from(audit.forced))
+        .bind(b.care_givers)
+        .bind(a.care_givers)
+        .bind(b.care_units)
+        .bind(a.care_units)
+        .bind(b.persons)
+        .bind(a.persons)
+        .bind(b.assignments)
+        .bind(a.assignments)
+        .bind(b.systems)
+        .bind(a.systems)
+        .bind(&audit.digest_before)
+        .bind(&audit.digest_after)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(audit)
+    }
+
+    /// The audit trail, newest first, at most `limit` entries.
+    pub async fn audit_trail(&self, limit: i64) -> Result<Vec<DirectoryAudit>, DirectoryError> {
+        let rows: Vec<AuditRow> = sqlx::query_as(
+            "SELECT id, changed_at, changed_by, via, forced, care_givers_before, care_givers_after, \
+             care_units_before, care_units_after, persons_before, persons_after, assignments_before, \
+             assignments_after, systems_before, systems_after, digest_before, digest_after \
+             FROM sec_dir_audit ORDER BY changed_at DESC, id DESC LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(rows.into_iter().map(AuditRow::into_audit).collect())
+    }
+
+    /// The registered system with `hsa_id`, with the care givers it serves.
+    pub async fn system(&self, hsa_id: &str) -> Result<Option<System>, DirectoryError> {
+        let row: Option<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT hsa_id, name, care_giver_hsa_id FROM sec_dir_systems WHERE hsa_id = $1",
+        )
+        .bind(hsa_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some((hsa_id, name, care_giver_hsa_id)) = row else {
+            return Ok(None);
+        };
+        let serves: Vec<(String,)> = sqlx::query_as(
+            "SELECT care_giver_hsa_id FROM sec_dir_system_care_givers WHERE system_hsa_id = $1 \
+             ORDER BY care_giver_hsa_id",
+        )
+        .bind(&hsa_id)
+        .fetch_all(&self.db.pool)
+        .await?;
+        Ok(Some(System {
+            hsa_id,
+            name,
+            care_giver_hsa_id,
+            serves: serves.into_iter().map(|s| s.0).collect(),
+        }))
+    }
+
+    /// The care giver with `hsa_id`, if in the directory.
+    pub async fn care_giver(&self, hsa_id: &str) -> Result<Option<CareGiver>, DirectoryError> {
+        Ok(self
+            .load_care_givers(Some(hsa_id))
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// The whole directory (export).
     pub async fn load(&self) -> Result<Directory, DirectoryError> {
         let pool = &self.db.pool;
-        let care_givers = sqlx::query_as::<_, (String, String, String, String)>(
-            "SELECT hsa_id, name, org_no, kind FROM sec_dir_care_givers ORDER BY hsa_id",
-        )
-        .fetch_all(pool)
-        .await?
-        .into_iter()
-        .map(|(hsa_id, name, org_no, kind)| CareGiver {
-            hsa_id,
-            name,
-            org_no,
-            kind: match kind.as_str() {
-                "region" => CareGiverKind::Region,
-                "municipality" => CareGiverKind::Municipality,
-                _ => CareGiverKind::Private,
-            },
-        })
-        .collect();
+        let care_givers = self.load_care_givers(None).await?;
         let care_units = sqlx::query_as(
             "SELECT hsa_id, name, care_giver_hsa_id FROM sec_dir_care_units ORDER BY hsa_id",
         )
@@ -296,11 +554,29 @@ impl DirectoryStore {
             rights: rights.lines().map(str::to_owned).filter(|r| !r.is_empty()).collect(),
         })
         .collect();
-        let systems = sqlx::query_as(
-            "SELECT hsa_id, name, care_giver_hsa_id FROM sec_dir_systems ORDER BY hsa_id",
+        let served: Vec<(String, String)> = sqlx::query_as(
+            "SELECT system_hsa_id, care_giver_hsa_id FROM sec_dir_system_care_givers \
+             ORDER BY system_hsa_id, care_giver_hsa_id",
         )
         .fetch_all(pool)
         .await?;
+        let systems = sqlx::query_as::<_, (String, String, Option<String>)>(
+            "SELECT hsa_id, name, care_giver_hsa_id FROM sec_dir_systems ORDER BY hsa_id",
+        )
+        .fetch_all(pool)
+        .await?
+        .into_iter()
+        .map(|(hsa_id, name, care_giver_hsa_id)| System {
+            serves: served
+                .iter()
+                .filter(|(s, _)| *s == hsa_id)
+                .map(|(_, g)| g.clone())
+                .collect(),
+            hsa_id,
+            name,
+            care_giver_hsa_id,
+        })
+        .collect();
         Ok(Directory {
             care_givers,
             care_units,
@@ -308,6 +584,41 @@ impl DirectoryStore {
             assignments,
             systems,
         })
+    }
+
+    /// Every care giver, or the one with `only`, ordered by HSA-id.
+    async fn load_care_givers(&self, only: Option<&str>) -> Result<Vec<CareGiver>, DirectoryError> {
+        const COLUMNS: &str = "SELECT hsa_id, name, org_no, kind FROM sec_dir_care_givers";
+        let rows = match only {
+            Some(id) => {
+                sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(format!(
+                    "{COLUMNS} WHERE hsa_id = $1"
+                )))
+                .bind(id)
+                .fetch_all(&self.db.pool)
+                .await?
+            }
+            None => {
+                sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(format!(
+                    "{COLUMNS} ORDER BY hsa_id"
+                )))
+                .fetch_all(&self.db.pool)
+                .await?
+            }
+        };
+        Ok(rows
+            .into_iter()
+            .map(|(hsa_id, name, org_no, kind)| CareGiver {
+                hsa_id,
+                name,
+                org_no,
+                kind: match kind.as_str() {
+                    "region" => CareGiverKind::Region,
+                    "municipality" => CareGiverKind::Municipality,
+                    _ => CareGiverKind::Private,
+                },
+            })
+            .collect())
     }
 
     pub async fn person(&self, hsa_id: &str) -> Result<Option<Person>, DirectoryError> {
@@ -371,16 +682,6 @@ impl DirectoryStore {
             }))
     }
 
-    /// A system (function certificate holder) by HSA-id.
-    pub async fn system(&self, hsa_id: &str) -> Result<Option<System>, DirectoryError> {
-        Ok(sqlx::query_as(
-            "SELECT hsa_id, name, care_giver_hsa_id FROM sec_dir_systems WHERE hsa_id = $1",
-        )
-        .bind(hsa_id)
-        .fetch_optional(&self.db.pool)
-        .await?)
-    }
-
     pub async fn care_unit(&self, hsa_id: &str) -> Result<Option<CareUnit>, DirectoryError> {
         Ok(sqlx::query_as(
             "SELECT hsa_id, name, care_giver_hsa_id FROM sec_dir_care_units WHERE hsa_id = $1",
@@ -388,6 +689,55 @@ impl DirectoryStore {
         .bind(hsa_id)
         .fetch_optional(&self.db.pool)
         .await?)
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct AuditRow {
+    id: String,
+    changed_at: String,
+    changed_by: String,
+    via: String,
+    forced: i64,
+    care_givers_before: i64,
+    care_givers_after: i64,
+    care_units_before: i64,
+    care_units_after: i64,
+    persons_before: i64,
+    persons_after: i64,
+    assignments_before: i64,
+    assignments_after: i64,
+    systems_before: i64,
+    systems_after: i64,
+    digest_before: String,
+    digest_after: String,
+}
+
+impl AuditRow {
+    fn into_audit(self) -> DirectoryAudit {
+        DirectoryAudit {
+            id: self.id,
+            changed_at: self.changed_at,
+            changed_by: self.changed_by,
+            via: self.via,
+            forced: self.forced != 0,
+            before: DirectoryCounts {
+                care_givers: self.care_givers_before,
+                care_units: self.care_units_before,
+                persons: self.persons_before,
+                assignments: self.assignments_before,
+                systems: self.systems_before,
+            },
+            after: DirectoryCounts {
+                care_givers: self.care_givers_after,
+                care_units: self.care_units_after,
+                persons: self.persons_after,
+                assignments: self.assignments_after,
+                systems: self.systems_after,
+            },
+            digest_before: self.digest_before,
+            digest_after: self.digest_after,
+        }
     }
 }
 

@@ -10,4 +10,6 @@ pub mod log_querying;
 pub mod model;
 pub mod relation;
 
-pub use model::{Actor, Assignment, PURPOSE_CARE, RecordFacts, Right, Scope};
+pub use model::{
+    Actor, Assignment, MAX_TEXT_CHARS, PURPOSE_CARE, RecordFacts, Right, Scope, is_readable_text,
+};

@@ -5,6 +5,26 @@ use serde::{Deserialize, Serialize};
 /// The only purpose of an employee assignment that gives access to patient information.
 pub const PURPOSE_CARE: &str = "Vård och behandling";
 
+/// The longest free text a registration takes (a reason, who represented the patient).
+pub const MAX_TEXT_CHARS: usize = 500;
+
+/// Whether `s` is free text worth recording: at most `max` characters, no control or invisible
+/// formatting characters (zero-width spaces, direction marks, soft hyphens, BOM), and at least
+/// one letter or digit. Newlines and tabs are allowed.
+pub fn is_readable_text(s: &str, max: usize) -> bool {
+    let invisible = |c: char| {
+        matches!(c, '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}' | '\u{3164}' | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}'
+            | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFF}' | '\u{E0000}'..='\u{E0FFF}')
+    };
+    s.chars().count() <= max
+        && !s
+            .chars()
+            .any(|c| (c.is_control() && c != '\n' && c != '\t') || invisible(c))
+        && s.chars().any(char::is_alphanumeric)
+}
+
 /// How far an assignment's right reaches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Scope {
@@ -150,6 +170,18 @@ mod tests {
         assert!(Right::parse("Läsa;dia;VE;x").is_none());
         let write = Right::parse("Skriva;alla;SJF").unwrap();
         assert!(!write.allows_reading("dia", Scope::CareUnit));
+    }
+
+    #[test]
+    fn readable_text() {
+        assert!(is_readable_text("Medvetslös patient", MAX_TEXT_CHARS));
+        assert!(is_readable_text("Rad ett\nrad två", MAX_TEXT_CHARS));
+        assert!(!is_readable_text("\u{200B}", MAX_TEXT_CHARS));
+        assert!(!is_readable_text("akut\u{200B}", MAX_TEXT_CHARS));
+        assert!(!is_readable_text("   ", MAX_TEXT_CHARS));
+        assert!(!is_readable_text("a\u{0007}", MAX_TEXT_CHARS));
+        assert!(!is_readable_text(&"a".repeat(501), MAX_TEXT_CHARS));
+        assert!(is_readable_text(&"ä".repeat(500), MAX_TEXT_CHARS));
     }
 
     #[test]

@@ -25,7 +25,7 @@ pub struct Relation {
 
 #[derive(Debug, thiserror::Error)]
 pub enum RelationError {
-    #[error("the patient id must be 12 digits")]
+    #[error("the patient id must be a valid personnummer or samordningsnummer (12 digits)")]
     PatientId,
     #[error(
         "valid_to must be YYYYMMDDhhmmss, in the future and at most {MAX_RELATION_DAYS} days ahead"
@@ -57,7 +57,7 @@ impl RelationStore {
         actor: &Actor,
         valid_to: &str,
     ) -> Result<Relation, RelationError> {
-        if !npo_riv::ids::is_patient_id(patient_id) {
+        if !npo_riv::ids::is_valid_personal_identity(patient_id) {
             return Err(RelationError::PatientId);
         }
         let now = npo_riv::time::now_timestamp();
@@ -112,6 +112,17 @@ impl RelationStore {
         .bind(now)
         .fetch_optional(&self.db.pool)
         .await?)
+    }
+
+    /// One relation by id, ended or not.
+    pub async fn get(&self, id: &str) -> Result<Relation, RelationError> {
+        let row: Option<Relation> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM sec_relations WHERE id = $1"
+        )))
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        row.ok_or(RelationError::NotFound)
     }
 
     /// Ends a relation early (kept as history).

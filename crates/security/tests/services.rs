@@ -72,8 +72,41 @@ fn directory() -> Directory {
             hsa_id: "SE2321000016-S001".into(),
             name: "Journalsystem".into(),
             care_giver_hsa_id: Some("SE2321000016-7P5T".into()),
+            serves: vec!["SE2120003140-K001".into()],
         }],
     }
+}
+
+/// An administrator's change at the CLI, with the default share.
+fn change() -> DirectoryChange {
+    DirectoryChange {
+        by: "SE5565594230-ADMIN".into(),
+        via: ChangeVia::Api,
+        force: false,
+        max_drop_percent: DEFAULT_MAX_DROP_PERCENT,
+    }
+}
+
+/// [`directory`] with `n` more people, each with a care assignment at Salem.
+fn directory_with_staff(n: usize) -> Directory {
+    let mut d = directory();
+    for i in 0..n {
+        d.persons.push(Person {
+            hsa_id: format!("SE2321000016-PX{i:03}"),
+            given_name: "Test".into(),
+            family_name: format!("Person {i}"),
+            title: "Sjuksköterska".into(),
+        });
+        d.assignments.push(EmployeeAssignment {
+            hsa_id: format!("SE2321000016-UX{i:03}"),
+            person_hsa_id: format!("SE2321000016-PX{i:03}"),
+            name: "Sjuksköterska".into(),
+            care_unit_hsa_id: "SE2321000016-A1B2".into(),
+            purpose: PURPOSE_CARE.into(),
+            rights: vec!["Läsa;alla;VE".into()],
+        });
+    }
+    d
 }
 
 /// The directory as the store returns it: every list ordered by HSA-id.
@@ -88,7 +121,7 @@ fn sorted(mut d: Directory) -> Directory {
 
 async fn actor(db: &Db) -> Actor {
     let store = DirectoryStore::new(db.clone());
-    store.replace(&directory()).await.unwrap();
+    store.replace(&directory(), &change()).await.unwrap();
     store
         .actor("SE2321000016-P001", "SE2321000016-U001")
         .await
@@ -109,7 +142,7 @@ fn ts(offset_hours: i64) -> String {
 async fn directory_round_trip_validation_and_actor_resolution() {
     let (_t, db) = db().await;
     let store = DirectoryStore::new(db.clone());
-    store.replace(&directory()).await.unwrap();
+    store.replace(&directory(), &change()).await.unwrap();
     assert_eq!(store.load().await.unwrap(), sorted(directory()));
 
     let a = store
@@ -156,28 +189,110 @@ async fn directory_round_trip_validation_and_actor_resolution() {
     let mut bad = directory();
     bad.care_units[0].care_giver_hsa_id = "SE2321000016-NOPE".into();
     assert!(matches!(
-        store.replace(&bad).await,
+        store.replace(&bad, &change()).await,
         Err(DirectoryError::Reference { .. })
     ));
     let mut bad = directory();
     bad.persons[0].hsa_id = "Anna".into();
     assert!(matches!(
-        store.replace(&bad).await,
+        store.replace(&bad, &change()).await,
         Err(DirectoryError::HsaId(_))
     ));
     let mut bad = directory();
     bad.assignments[0].rights.push("Läsa;dia;NATIONELLT".into());
     assert!(matches!(
-        store.replace(&bad).await,
+        store.replace(&bad, &change()).await,
         Err(DirectoryError::Right(_))
     ));
     let mut bad = directory();
     bad.persons.push(bad.persons[0].clone());
     assert!(matches!(
-        store.replace(&bad).await,
+        store.replace(&bad, &change()).await,
         Err(DirectoryError::Duplicate(_))
     ));
     assert_eq!(store.load().await.unwrap(), sorted(directory()));
+}
+
+#[tokio::test]
+async fn directory_replacement_is_never_empty_or_half_and_is_audited() {
+    let (_t, db) = db().await;
+    let store = DirectoryStore::new(db.clone());
+    // Empty: refused, even into an empty store and even forced.
+    for force in [false, true] {
+        let c = DirectoryChange { force, ..change() };
+        assert!(matches!(
+            store.replace(&Directory::default(), &c).await,
+            Err(DirectoryError::Empty)
+        ));
+        let mut no_people = directory();
+        no_people.persons.clear();
+        no_people.assignments.clear();
+        assert!(matches!(
+            store.replace(&no_people, &c).await,
+            Err(DirectoryError::Empty)
+        ));
+    }
+    assert!(store.audit_trail(10).await.unwrap().is_empty());
+
+    let full = directory_with_staff(19);
+    let first = store.replace(&full, &change()).await.unwrap();
+    assert_eq!(first.before.persons, 0);
+    assert_eq!(first.after.persons, 20);
+    assert_eq!(first.digest_after, full.digest());
+
+    // Dropping 5 of 20 persons (25 %) is more than 20 %: refused, nothing changes.
+    let half = directory_with_staff(14);
+    match store.replace(&half, &change()).await {
+        Err(DirectoryError::Shrinks {
+            what,
+            before,
+            after,
+            ..
+        }) => assert_eq!((what, before, after), ("persons", 20, 15)),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(store.load().await.unwrap().persons.len(), 20);
+    // 4 of 20 (20 %) is within the share.
+    let fewer = directory_with_staff(15);
+    store.replace(&fewer, &change()).await.unwrap();
+    // Forced (the CLI): accepted and marked.
+    let forced = DirectoryChange {
+        force: true,
+        via: ChangeVia::Cli,
+        by: "cli:operator".into(),
+        ..change()
+    };
+    let audit = store.replace(&half, &forced).await.unwrap();
+    assert!(audit.forced);
+    assert_eq!(store.load().await.unwrap().persons.len(), 15);
+
+    let trail = store.audit_trail(10).await.unwrap();
+    assert_eq!(trail.len(), 3, "{trail:?}");
+    assert_eq!(trail[0].id, audit.id);
+    assert_eq!(
+        (
+            trail[0].via.as_str(),
+            trail[0].changed_by.as_str(),
+            trail[0].forced
+        ),
+        ("cli", "cli:operator", true)
+    );
+    assert_eq!((trail[0].before.persons, trail[0].after.persons), (16, 15));
+    assert_eq!(trail[0].digest_before, fewer.digest());
+    assert_eq!(trail[0].digest_after, half.digest());
+    assert_eq!(trail[2].id, first.id);
+    assert_eq!(trail[2].changed_by, "SE5565594230-ADMIN");
+    // A system registered for the care givers it serves.
+    let system = store.system("SE2321000016-S001").await.unwrap().unwrap();
+    assert!(system.serves("SE2321000016-7P5T") && system.serves("SE2120003140-K001"));
+    assert!(!system.serves("SE5592468135-V001"));
+    // Serving an unknown care giver is an invalid directory.
+    let mut bad = directory_with_staff(15);
+    bad.systems[0].serves.push("SE2321000016-NOPE".into());
+    assert!(matches!(
+        store.replace(&bad, &change()).await,
+        Err(DirectoryError::Reference { .. })
+    ));
 }
 
 #[tokio::test]
@@ -193,7 +308,7 @@ async fn consent_for_unit_and_person_with_period_cancel_and_delete() {
             &NewConsent {
                 patient_id: P.into(),
                 scope: ConsentScope::CareUnit,
-                valid_from: ts(-1),
+                valid_from: now.clone(),
                 valid_to: ts(24 * 30),
                 represented_by: None,
             },
@@ -247,7 +362,7 @@ async fn consent_for_unit_and_person_with_period_cancel_and_delete() {
             &NewConsent {
                 patient_id: P.into(),
                 scope: ConsentScope::Person,
-                valid_from: ts(-1),
+                valid_from: now.clone(),
                 valid_to: ts(2),
                 represented_by: Some("god man".into()),
             },
@@ -331,6 +446,31 @@ async fn consent_validation_writes_nothing() {
         store.register(&new(P, ts(-5), ts(-1)), &actor).await,
         Err(ConsentError::Period)
     ));
+    // Backdated: a consent starts when it is registered.
+    assert!(matches!(
+        store.register(&new(P, ts(-24), ts(24)), &actor).await,
+        Err(ConsentError::Backdated)
+    ));
+    // Not a real personnummer.
+    for bad in ["000000000000", "191212121213", "19121312121x"] {
+        assert!(matches!(
+            store.register(&new(bad, ts(0), ts(1)), &actor).await,
+            Err(ConsentError::PatientId)
+        ));
+    }
+    // Free text: bounded, readable.
+    let mut long = new(P, ts(0), ts(1));
+    long.represented_by = Some("x".repeat(100_000));
+    assert!(matches!(
+        store.register(&long, &actor).await,
+        Err(ConsentError::Text(_))
+    ));
+    for reason in ["\u{200B}", &"akut ".repeat(200)] {
+        assert!(matches!(
+            store.register_emergency(P, &actor, reason, 2).await,
+            Err(ConsentError::Text(_) | ConsentError::NoReason)
+        ));
+    }
     assert!(store.history(P).await.unwrap().is_empty());
     // Errors never carry the patient id.
     let err = store

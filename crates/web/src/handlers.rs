@@ -910,16 +910,21 @@ pub async fn api_launch_url(
             );
         }
     };
-    let Some(giver) = system.and_then(|s| s.care_giver_hsa_id) else {
+    // The same registration the security API uses: the system's own care giver and the ones
+    // the directory registers it for.
+    let Some(system) = system else {
         return api_error(
             StatusCode::FORBIDDEN,
-            "this system has no care giver in the directory and may not launch npo",
+            "this system is not in the directory and may not launch npo",
         );
     };
-    if !assignments.iter().any(|a| a.care_giver_hsa_id == giver) {
+    if !assignments
+        .iter()
+        .any(|a| system.serves(&a.care_giver_hsa_id))
+    {
         return api_error(
             StatusCode::FORBIDDEN,
-            "the user has no assignment at this system's care giver",
+            "the user has no assignment at a care giver this system serves",
         );
     }
     Json(serde_json::json!({ "url": web.launch_url(&req.patient, &req.user) })).into_response()

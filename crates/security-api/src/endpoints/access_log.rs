@@ -7,7 +7,7 @@
 
 use crate::SecurityApi;
 use crate::dto::{ActingUserHeaders, FollowUpQuery, FollowUpReport, LogEntry, LogPage, LogQuery};
-use crate::http::{ActingUser, QueryParams, invalid_patient, log_error, ok, problem};
+use crate::http::{AuditingUser, QueryParams, invalid_patient, log_error, ok, problem};
 use axum::extract::{Extension, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -54,7 +54,7 @@ fn system(peer: &PeerIdentity) -> &str {
 pub(crate) async fn query_access_log(
     State(api): State<Arc<SecurityApi>>,
     Extension(peer): Extension<PeerIdentity>,
-    ActingUser(actor): ActingUser,
+    AuditingUser(actor): AuditingUser,
     QueryParams(q): QueryParams<LogQuery>,
 ) -> Response {
     let page = page(q.offset, q.limit);
@@ -116,7 +116,7 @@ pub(crate) async fn query_access_log(
 pub(crate) async fn access_log_follow_up(
     State(api): State<Arc<SecurityApi>>,
     Extension(peer): Extension<PeerIdentity>,
-    ActingUser(actor): ActingUser,
+    AuditingUser(actor): AuditingUser,
     QueryParams(q): QueryParams<FollowUpQuery>,
 ) -> Response {
     let threshold = q.threshold.unwrap_or(DEFAULT_FOLLOW_UP_THRESHOLD);

@@ -3,7 +3,7 @@
 use crate::SecurityApi;
 use crate::dto::{ActingUserHeaders, Block, NewBlock, NewTemporaryRevoke, TemporaryRevoke};
 use crate::http::{
-    ActingUser, JsonBody, PathParam, block_error, created, invalid_patient, no_content, ok,
+    ActingUser, JsonBody, PathParam, block_error, created, invalid_patient, no_content, ok, refusal,
 };
 use axum::extract::State;
 use axum::response::Response;
@@ -13,8 +13,10 @@ use std::sync::Arc;
 ///
 /// An outer block (a care giver's records, for everyone outside it) or an inner block (one
 /// care unit's records, for everyone outside the unit), optionally limited to a period of
-/// registration time and optionally leaving `lak` and `upp` uncovered. The acting user is
-/// recorded as who registered it.
+/// registration time and optionally leaving `lak` and `upp` uncovered. At the patient's wish,
+/// at the acting user's own care giver: the block is on that care giver or one of its units, as
+/// the HSA directory has them. Through the PDL gate (rights, available patient, relation). The
+/// acting user is recorded as who registered it.
 #[utoipa::path(
     post,
     path = "/api/v1/patients/{patientId}/blocks",
@@ -26,9 +28,9 @@ use std::sync::Arc;
     request_body = NewBlock,
     responses(
         (status = 201, description = "Registered", body = Block),
-        (status = 400, description = "Invalid block; nothing registered", body = Problem),
-        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown or not in that assignment", body = Problem),
-        (status = 503, description = "A store is unavailable", body = Problem),
+        (status = 400, description = "Invalid block (a care giver or unit not in the directory, a unit of another care giver); nothing registered", body = Problem),
+        (status = 403, description = "The calling system is not allowed, the acting user is missing, unknown or not in that assignment, has no rights or relation, the patient is not available, or the block is on another care giver", body = Problem),
+        (status = 503, description = "A store or check is unavailable", body = Problem),
     )
 )]
 pub(crate) async fn register_block(
@@ -38,28 +40,31 @@ pub(crate) async fn register_block(
     JsonBody(body): JsonBody<NewBlock>,
 ) -> Response {
     match api
-        .blocks
-        .register(&body.into_service(patient_id), &actor.person_hsa_id)
+        .gate
+        .register_block(&actor, &body.into_service(patient_id))
         .await
     {
         Ok(b) => created(Block::from(b)),
-        Err(e) => block_error(e),
+        Err(r) => refusal(r),
     }
 }
 
 /// Block history
 ///
 /// Every block of the patient with its temporary revokes, revoked and deleted ones included,
-/// oldest first.
+/// oldest first. The acting user needs a current relation with the patient.
 #[utoipa::path(
     get,
     path = "/api/v1/patients/{patientId}/blocks",
     tag = "blocks",
-    params(("patientId" = String, Path, description = "The patient's id: 12 digits", example = "191212121212", pattern = "^[0-9]{12}$")),
+    params(
+        ActingUserHeaders,
+        ("patientId" = String, Path, description = "The patient's id: 12 digits", example = "191212121212", pattern = "^[0-9]{12}$"),
+    ),
     responses(
         (status = 200, description = "The patient's blocks", body = [Block]),
         (status = 400, description = "Invalid patient id", body = Problem),
-        (status = 403, description = "The calling system is not allowed", body = Problem),
+        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown, not in that assignment, or has no rights or relation with the patient", body = Problem),
         (status = 500, description = "The block store holds a row this version cannot read", body = Problem),
         (status = 503, description = "The block store is unavailable", body = Problem),
     )
@@ -67,9 +72,13 @@ pub(crate) async fn register_block(
 pub(crate) async fn block_history(
     State(api): State<Arc<SecurityApi>>,
     PathParam(patient_id): PathParam,
+    ActingUser(actor): ActingUser,
 ) -> Response {
     if let Some(r) = invalid_patient(&patient_id) {
         return r;
+    }
+    if let Err(r) = api.gate.may_list(&actor, &patient_id).await {
+        return refusal(r);
     }
     match api.blocks.history(&patient_id).await {
         Ok(list) => ok(list.into_iter().map(Block::from).collect::<Vec<_>>()),
@@ -79,7 +88,9 @@ pub(crate) async fn block_history(
 
 /// Revoke a block
 ///
-/// At the patient's wish (hävning): the block no longer applies. Permanent, kept as history.
+/// At the patient's wish (hävning), at the care giver the block is on (a user of that care
+/// giver with a relation to the patient): the block no longer applies. Permanent, kept as
+/// history.
 #[utoipa::path(
     post,
     path = "/api/v1/blocks/{id}/revoke",
@@ -101,15 +112,16 @@ pub(crate) async fn revoke_block(
     PathParam(id): PathParam,
     ActingUser(actor): ActingUser,
 ) -> Response {
-    match api.blocks.revoke(&id, &actor.person_hsa_id).await {
+    match api.gate.end_block(&actor, &id, false).await {
         Ok(()) => no_content(),
-        Err(e) => block_error(e),
+        Err(r) => refusal(r),
     }
 }
 
 /// Delete a block
 ///
-/// A wrong registration: the block no longer applies. Permanent, kept as history.
+/// A wrong registration, at the care giver the block is on (a user of that care giver with a
+/// relation to the patient): the block no longer applies. Permanent, kept as history.
 #[utoipa::path(
     post,
     path = "/api/v1/blocks/{id}/delete",
@@ -131,16 +143,18 @@ pub(crate) async fn delete_block(
     PathParam(id): PathParam,
     ActingUser(actor): ActingUser,
 ) -> Response {
-    match api.blocks.delete(&id, &actor.person_hsa_id).await {
+    match api.gate.end_block(&actor, &id, true).await {
         Ok(()) => no_content(),
-        Err(e) => block_error(e),
+        Err(r) => refusal(r),
     }
 }
 
 /// Revoke a block temporarily
 ///
-/// Lifts an active block for one care unit or one employee until `valid_until` (at most 30
-/// days ahead), with the patient's consent or in an emergency. The acting user is recorded.
+/// Lifts an active block that hides records from the acting user, for the acting user's own
+/// care unit or the acting user at that unit, until `valid_until` (at most 30 days ahead),
+/// with the patient's consent or in an emergency. Through the PDL gate (rights, available
+/// patient, relation with the block's patient). The acting user is recorded.
 #[utoipa::path(
     post,
     path = "/api/v1/blocks/{id}/temporary-revokes",
@@ -152,8 +166,8 @@ pub(crate) async fn delete_block(
     request_body = NewTemporaryRevoke,
     responses(
         (status = 201, description = "Registered", body = TemporaryRevoke),
-        (status = 400, description = "Invalid revoke; nothing registered", body = Problem),
-        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown or not in that assignment", body = Problem),
+        (status = 400, description = "Invalid revoke, or the block hides nothing from the acting user; nothing registered", body = Problem),
+        (status = 403, description = "The calling system is not allowed, the acting user is missing, unknown or not in that assignment, has no rights or relation, the patient is not available, or the revoke is for another unit or person", body = Problem),
         (status = 404, description = "No block with that id", body = Problem),
         (status = 409, description = "The block was revoked or deleted", body = Problem),
         (status = 503, description = "A store is unavailable", body = Problem),
@@ -166,17 +180,17 @@ pub(crate) async fn revoke_block_temporarily(
     JsonBody(body): JsonBody<NewTemporaryRevoke>,
 ) -> Response {
     match api
-        .blocks
-        .revoke_temporarily(
+        .gate
+        .revoke_block_temporarily(
+            &actor,
             &id,
             body.for_.into(),
             body.reason.into(),
             &body.valid_until,
-            &actor.person_hsa_id,
         )
         .await
     {
         Ok(r) => created(TemporaryRevoke::from(r)),
-        Err(e) => block_error(e),
+        Err(r) => refusal(r),
     }
 }

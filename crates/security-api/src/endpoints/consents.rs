@@ -4,7 +4,7 @@ use crate::SecurityApi;
 use crate::dto::{ActingUserHeaders, Consent, ConsentDeletion, NewConsent, NewEmergencyAccess};
 use crate::http::{
     ActingUser, JsonBody, PathParam, consent_error, created, invalid_patient, no_content, ok,
-    problem,
+    problem, refusal,
 };
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,7 +14,9 @@ use std::sync::Arc;
 /// Register a consent
 ///
 /// The patient's consent to coherent record keeping, for the acting user's care unit
-/// (`CareUnit`: all its staff) or the acting user personally (`Person`), for a period.
+/// (`CareUnit`: all its staff) or the acting user personally (`Person`), for a period that
+/// starts now (never backdated). Through the PDL gate: rights, available patient and relation
+/// are checked first.
 #[utoipa::path(
     post,
     path = "/api/v1/patients/{patientId}/consents",
@@ -26,9 +28,9 @@ use std::sync::Arc;
     request_body = NewConsent,
     responses(
         (status = 201, description = "Registered", body = Consent),
-        (status = 400, description = "Invalid patient id or period; nothing registered", body = Problem),
-        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown or not in that assignment", body = Problem),
-        (status = 503, description = "A store is unavailable", body = Problem),
+        (status = 400, description = "Invalid patient id, period or text; nothing registered", body = Problem),
+        (status = 403, description = "The calling system is not allowed, the acting user is missing, unknown or not in that assignment, has no rights or relation, or the patient is not available", body = Problem),
+        (status = 503, description = "A store or check is unavailable", body = Problem),
     )
 )]
 pub(crate) async fn register_consent(
@@ -38,12 +40,12 @@ pub(crate) async fn register_consent(
     JsonBody(body): JsonBody<NewConsent>,
 ) -> Response {
     match api
-        .consents
-        .register(&body.into_service(patient_id), &actor)
+        .gate
+        .register_consent(&actor, &body.into_service(patient_id))
         .await
     {
         Ok(c) => created(Consent::from(c)),
-        Err(e) => consent_error(e),
+        Err(r) => refusal(r),
     }
 }
 
@@ -63,9 +65,9 @@ pub(crate) async fn register_consent(
     request_body = NewEmergencyAccess,
     responses(
         (status = 201, description = "Registered", body = Consent),
-        (status = 400, description = "Invalid patient id, no reason, or not 1 to 24 hours; nothing registered", body = Problem),
-        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown or not in that assignment", body = Problem),
-        (status = 503, description = "A store is unavailable", body = Problem),
+        (status = 400, description = "Invalid patient id, no readable reason, or not 1 to 24 hours; nothing registered", body = Problem),
+        (status = 403, description = "The calling system is not allowed, the acting user is missing, unknown or not in that assignment, has no rights or relation, or the patient is not available", body = Problem),
+        (status = 503, description = "A store or check is unavailable", body = Problem),
     )
 )]
 pub(crate) async fn register_emergency_access(
@@ -75,12 +77,12 @@ pub(crate) async fn register_emergency_access(
     JsonBody(body): JsonBody<NewEmergencyAccess>,
 ) -> Response {
     match api
-        .consents
-        .register_emergency(&patient_id, &actor, &body.reason, body.hours)
+        .gate
+        .register_emergency(&actor, &patient_id, &body.reason, body.hours)
         .await
     {
         Ok(c) => created(Consent::from(c)),
-        Err(e) => consent_error(e),
+        Err(r) => refusal(r),
     }
 }
 
@@ -126,25 +128,32 @@ pub(crate) async fn check_consent(
 /// Consent history
 ///
 /// Every consent and emergency access of the patient, cancelled and deleted ones included,
-/// newest first.
+/// newest first. The acting user needs a current relation with the patient.
 #[utoipa::path(
     get,
     path = "/api/v1/patients/{patientId}/consents",
     tag = "consents",
-    params(("patientId" = String, Path, description = "The patient's id: 12 digits", example = "191212121212", pattern = "^[0-9]{12}$")),
+    params(
+        ActingUserHeaders,
+        ("patientId" = String, Path, description = "The patient's id: 12 digits", example = "191212121212", pattern = "^[0-9]{12}$"),
+    ),
     responses(
         (status = 200, description = "The patient's consents", body = [Consent]),
         (status = 400, description = "Invalid patient id", body = Problem),
-        (status = 403, description = "The calling system is not allowed", body = Problem),
-        (status = 503, description = "The consent store is unavailable", body = Problem),
+        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown, not in that assignment, or has no rights or relation with the patient", body = Problem),
+        (status = 503, description = "A store is unavailable", body = Problem),
     )
 )]
 pub(crate) async fn consent_history(
     State(api): State<Arc<SecurityApi>>,
     PathParam(patient_id): PathParam,
+    ActingUser(actor): ActingUser,
 ) -> Response {
     if let Some(r) = invalid_patient(&patient_id) {
         return r;
+    }
+    if let Err(r) = api.gate.may_list(&actor, &patient_id).await {
+        return refusal(r);
     }
     match api.consents.history(&patient_id).await {
         Ok(list) => ok(list.into_iter().map(Consent::from).collect::<Vec<_>>()),
@@ -154,7 +163,8 @@ pub(crate) async fn consent_history(
 
 /// Cancel a consent
 ///
-/// At the patient's wish; permanent, kept as history. The acting user is recorded.
+/// At the patient's wish, at the care giver that registered it (a user of that care giver with
+/// a relation to the patient); permanent, kept as history. The acting user is recorded.
 #[utoipa::path(
     post,
     path = "/api/v1/consents/{id}/cancel",
@@ -165,7 +175,7 @@ pub(crate) async fn consent_history(
     ),
     responses(
         (status = 204, description = "Cancelled"),
-        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown or not in that assignment", body = Problem),
+        (status = 403, description = "The calling system is not allowed, the acting user is missing, unknown or not in that assignment, is not at the care giver that registered it, or has no relation with the patient", body = Problem),
         (status = 404, description = "No consent with that id", body = Problem),
         (status = 409, description = "Already cancelled or deleted", body = Problem),
         (status = 503, description = "A store is unavailable", body = Problem),
@@ -176,15 +186,16 @@ pub(crate) async fn cancel_consent(
     PathParam(id): PathParam,
     ActingUser(actor): ActingUser,
 ) -> Response {
-    match api.consents.cancel(&id, &actor.person_hsa_id).await {
+    match api.gate.end_consent(&actor, &id, None).await {
         Ok(()) => no_content(),
-        Err(e) => consent_error(e),
+        Err(r) => refusal(r),
     }
 }
 
 /// Delete a consent
 ///
-/// A wrong registration; permanent, kept as history with the reason. The acting user is
+/// A wrong registration, at the care giver that registered it (a user of that care giver with a
+/// relation to the patient); permanent, kept as history with the reason. The acting user is
 /// recorded.
 #[utoipa::path(
     post,
@@ -197,8 +208,8 @@ pub(crate) async fn cancel_consent(
     request_body = ConsentDeletion,
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, description = "No reason given", body = Problem),
-        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown or not in that assignment", body = Problem),
+        (status = 400, description = "No readable reason given", body = Problem),
+        (status = 403, description = "The calling system is not allowed, the acting user is missing, unknown or not in that assignment, is not at the care giver that registered it, or has no relation with the patient", body = Problem),
         (status = 404, description = "No consent with that id", body = Problem),
         (status = 409, description = "Already cancelled or deleted", body = Problem),
         (status = 503, description = "A store is unavailable", body = Problem),
@@ -214,8 +225,14 @@ pub(crate) async fn delete_consent(
     if reason.is_empty() {
         return problem(StatusCode::BAD_REQUEST, "a deletion needs a reason");
     }
-    match api.consents.delete(&id, &actor.person_hsa_id, reason).await {
+    if !npo_security::is_readable_text(reason, npo_security::MAX_TEXT_CHARS) {
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "the reason must be readable text of at most 500 characters",
+        );
+    }
+    match api.gate.end_consent(&actor, &id, Some(reason)).await {
         Ok(()) => no_content(),
-        Err(e) => consent_error(e),
+        Err(r) => refusal(r),
     }
 }

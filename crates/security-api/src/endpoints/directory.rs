@@ -1,27 +1,31 @@
 //! The HSA directory: export, import, a person's assignments.
 
 use crate::SecurityApi;
-use crate::dto::{Assignment, Directory};
-use crate::http::{JsonBody, PathParam, directory_error, no_content, ok, problem};
+use crate::dto::{Assignment, Directory, DirectoryAudit};
+use crate::http::{Administrator, JsonBody, PathParam, directory_error, ok, problem};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use npo_security::directory::{ChangeVia, DirectoryChange};
 use std::sync::Arc;
 
 /// Export the directory
 ///
-/// The whole directory, every list ordered by HSA-id.
+/// The whole directory, every list ordered by HSA-id. Administrators only.
 #[utoipa::path(
     get,
     path = "/api/v1/directory",
     tag = "directory",
     responses(
         (status = 200, description = "The directory", body = Directory),
-        (status = 403, description = "The calling system is not allowed", body = Problem),
+        (status = 403, description = "The calling system is not an administrator", body = Problem),
         (status = 503, description = "The directory store is unavailable", body = Problem),
     )
 )]
-pub(crate) async fn export_directory(State(api): State<Arc<SecurityApi>>) -> Response {
+pub(crate) async fn export_directory(
+    State(api): State<Arc<SecurityApi>>,
+    _admin: Administrator,
+) -> Response {
     match api.directory.load().await {
         Ok(d) => ok(Directory::from(d)),
         Err(e) => directory_error(e),
@@ -30,27 +34,67 @@ pub(crate) async fn export_directory(State(api): State<Arc<SecurityApi>>) -> Res
 
 /// Import the directory
 ///
-/// Replaces the whole directory. It is validated as a whole first (HSA-ids, uniqueness,
-/// references, rights); if it is invalid nothing changes.
+/// Replaces the whole directory. Administrators only. It is validated as a whole first
+/// (HSA-ids, uniqueness, references, rights); an empty directory is refused, and so is one that
+/// drops more than the configured share of the current care givers, care units, persons or
+/// assignments (that takes `npo directory import --force`). If it is refused nothing changes.
+/// The replacement is written to the audit trail, which the answer is.
 #[utoipa::path(
     put,
     path = "/api/v1/directory",
     tag = "directory",
     request_body = Directory,
     responses(
-        (status = 204, description = "Imported"),
-        (status = 400, description = "Invalid directory; nothing changed", body = Problem),
-        (status = 403, description = "The calling system is not allowed", body = Problem),
+        (status = 200, description = "Imported; the audit trail's entry", body = DirectoryAudit),
+        (status = 400, description = "Invalid, empty or half directory; nothing changed", body = Problem),
+        (status = 403, description = "The calling system is not an administrator", body = Problem),
         (status = 413, description = "The directory is larger than 64 MiB", body = Problem),
         (status = 503, description = "The directory store is unavailable", body = Problem),
     )
 )]
 pub(crate) async fn import_directory(
     State(api): State<Arc<SecurityApi>>,
+    Administrator(admin): Administrator,
     JsonBody(d): JsonBody<Directory>,
 ) -> Response {
-    match api.directory.replace(&d.into()).await {
-        Ok(()) => no_content(),
+    let change = DirectoryChange {
+        by: admin,
+        via: ChangeVia::Api,
+        force: false,
+        max_drop_percent: api.max_directory_drop_percent,
+    };
+    match api.directory.replace(&d.into(), &change).await {
+        Ok(audit) => {
+            tracing::info!(by = %change.by, digest = %audit.digest_after, "directory replaced");
+            ok(DirectoryAudit::from(audit))
+        }
+        Err(e) => directory_error(e),
+    }
+}
+
+/// The directory's audit trail
+///
+/// Every replacement of the directory, newest first (at most 1000): who, when, how, the counts
+/// before and after and digests. Administrators only.
+#[utoipa::path(
+    get,
+    path = "/api/v1/directory/audit",
+    tag = "directory",
+    responses(
+        (status = 200, description = "The audit trail", body = [DirectoryAudit]),
+        (status = 403, description = "The calling system is not an administrator", body = Problem),
+        (status = 503, description = "The directory store is unavailable", body = Problem),
+    )
+)]
+pub(crate) async fn directory_audit(
+    State(api): State<Arc<SecurityApi>>,
+    _admin: Administrator,
+) -> Response {
+    match api.directory.audit_trail(1000).await {
+        Ok(list) => ok(list
+            .into_iter()
+            .map(DirectoryAudit::from)
+            .collect::<Vec<_>>()),
         Err(e) => directory_error(e),
     }
 }

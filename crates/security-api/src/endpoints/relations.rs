@@ -3,7 +3,7 @@
 use crate::SecurityApi;
 use crate::dto::{ActingUserHeaders, NewRelation, Relation};
 use crate::http::{
-    ActingUser, JsonBody, PathParam, created, invalid_patient, no_content, ok, problem,
+    ActingUser, JsonBody, PathParam, created, invalid_patient, no_content, ok, problem, refusal,
     relation_error,
 };
 use axum::extract::State;
@@ -14,7 +14,9 @@ use std::sync::Arc;
 /// Attest a patient relation
 ///
 /// The acting user attests a care relation with the patient at their assignment's care unit,
-/// from now until `valid_to` (at most 90 days ahead).
+/// from now until `valid_to` (at most 90 days ahead). Through the PDL gate: the assignment's
+/// rights and the available patient (a care engagement at the user's care giver) are checked
+/// first.
 #[utoipa::path(
     post,
     path = "/api/v1/patients/{patientId}/relations",
@@ -27,8 +29,8 @@ use std::sync::Arc;
     responses(
         (status = 201, description = "Registered", body = Relation),
         (status = 400, description = "Invalid patient id or valid_to; nothing registered", body = Problem),
-        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown or not in that assignment", body = Problem),
-        (status = 503, description = "A store is unavailable", body = Problem),
+        (status = 403, description = "The calling system is not allowed, the acting user is missing, unknown or not in that assignment, has no rights, or the patient is not available", body = Problem),
+        (status = 503, description = "A store or check is unavailable", body = Problem),
     )
 )]
 pub(crate) async fn register_relation(
@@ -38,12 +40,12 @@ pub(crate) async fn register_relation(
     JsonBody(body): JsonBody<NewRelation>,
 ) -> Response {
     match api
-        .relations
-        .register(&patient_id, &actor, &body.valid_to)
+        .gate
+        .attest_relation(&actor, &patient_id, &body.valid_to)
         .await
     {
         Ok(r) => created(Relation::from(r)),
-        Err(e) => relation_error(e),
+        Err(r) => refusal(r),
     }
 }
 
@@ -84,7 +86,8 @@ pub(crate) async fn current_relation(
 
 /// End a relation
 ///
-/// Ends a relation early; the acting user is recorded as who ended it. It is kept as history.
+/// Ends a relation early; only the user who attested it, at that care unit. The acting user is
+/// recorded as who ended it. It is kept as history.
 #[utoipa::path(
     delete,
     path = "/api/v1/relations/{id}",
@@ -95,7 +98,7 @@ pub(crate) async fn current_relation(
     ),
     responses(
         (status = 204, description = "Ended"),
-        (status = 403, description = "The calling system is not allowed, or the acting user is missing, unknown or not in that assignment", body = Problem),
+        (status = 403, description = "The calling system is not allowed, the acting user is missing, unknown or not in that assignment, or the relation is another user's", body = Problem),
         (status = 404, description = "No active relation with that id", body = Problem),
         (status = 503, description = "A store is unavailable", body = Problem),
     )
@@ -105,8 +108,8 @@ pub(crate) async fn cancel_relation(
     PathParam(id): PathParam,
     ActingUser(actor): ActingUser,
 ) -> Response {
-    match api.relations.cancel(&id, &actor.person_hsa_id).await {
+    match api.gate.end_relation(&actor, &id).await {
         Ok(()) => no_content(),
-        Err(e) => relation_error(e),
+        Err(r) => refusal(r),
     }
 }
