@@ -139,6 +139,15 @@ pub enum Basis {
     Emergency,
 }
 
+/// What [`Gate::status`] found: the preconditions hold, on this basis.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Status {
+    pub basis: Basis,
+    /// A temporary revoke lifts at least one of the patient's blocks for the actor, the last
+    /// of them until this time (`YYYYMMDDhhmmss`).
+    pub blocks_lifted_until: Option<String>,
+}
+
 /// What the actor may see.
 #[derive(Clone, Debug)]
 pub struct ReadAnswer {
@@ -292,8 +301,27 @@ impl Gate {
     /// or emergency access), without fetching or logging anything: what a user interface asks
     /// before it shows the overview. [`Gate::read`] makes the same checks again.
     pub async fn check(&self, actor: &Actor, patient: &str) -> Result<Basis, Refusal> {
+        Ok(self.status(actor, patient).await?.basis)
+    }
+
+    /// [`Gate::check`], and whether temporary revokes now lift blocks for the actor (from the
+    /// block register, wherever they were registered): what a user interface says before the
+    /// overview, so that the user knows blocked information is shown and until when.
+    pub async fn status(&self, actor: &Actor, patient: &str) -> Result<Status, Refusal> {
         let checked = self.preconditions(actor, patient, &[]).await?;
-        Ok(checked.basis)
+        let now = &checked.now;
+        let blocks_lifted_until = checked
+            .blocks
+            .iter()
+            .filter(|b| b.is_active() && b.is_outside(actor))
+            .flat_map(|b| &b.temporary_revokes)
+            .filter(|r| r.lifts_for(actor, now))
+            .map(|r| r.valid_until.clone())
+            .max();
+        Ok(Status {
+            basis: checked.basis,
+            blocks_lifted_until,
+        })
     }
 
     /// The actor attests a patient relation until `valid_to` (`YYYYMMDDhhmmss`). Only for a

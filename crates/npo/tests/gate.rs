@@ -989,9 +989,10 @@ async fn a_personal_revoke_lifts_the_block_only_at_its_unit() {
     assert_eq!(kommun_records(&before), 0);
 
     // Lifted at Salem, for her personally.
+    let until = ts(2);
     let lifted = s
         .gate
-        .revoke_blocks_temporarily(&at_salem, TOLVAN, RevokeReason::PatientConsent, &ts(2))
+        .revoke_blocks_temporarily(&at_salem, TOLVAN, RevokeReason::PatientConsent, &until)
         .await
         .unwrap();
     assert_eq!(lifted, 1);
@@ -1010,6 +1011,11 @@ async fn a_personal_revoke_lifts_the_block_only_at_its_unit() {
     let at_unit = s.gate.read(&at_salem, &read(TOLVAN)).await.unwrap();
     assert!(!at_unit.blocked_information_exists);
     assert!(kommun_records(&at_unit) > 0, "lifted at Salem");
+    // The gate says so, from the block register, until the revoke's end.
+    let status = s.gate.status(&at_salem, TOLVAN).await.unwrap();
+    assert_eq!(status.blocks_lifted_until.as_deref(), Some(until.as_str()));
+    let status = s.gate.status(&at_akuten, TOLVAN).await.unwrap();
+    assert_eq!(status.blocks_lifted_until, None);
 
     // The same person at another unit: still blocked, nothing of the municipality shown.
     let elsewhere = s.gate.read(&at_akuten, &read(TOLVAN)).await.unwrap();

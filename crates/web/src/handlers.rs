@@ -946,8 +946,8 @@ pub async fn overview(
         Err((s, e)) => return e.page(&web, &s),
     };
     let (s, ctx) = (&w.s, &w.ctx);
-    let basis = match web.gate.check(&w.actor, &ctx.patient).await {
-        Ok(b) => b,
+    let (basis, revoked_until) = match web.gate.status(&w.actor, &ctx.patient).await {
+        Ok(st) => (st.basis, st.blocks_lifted_until),
         Err(Refusal::NoRelation) => return relation_page(&web, s, ctx),
         Err(r) => return refusal_page(&web, s, ctx, &r),
     };
@@ -969,10 +969,6 @@ pub async fn overview(
     }
     let care_givers = care_giver_choices(&web);
     let qs = query(ctx, &filter);
-    let revoked_until = ctx
-        .revoked_until
-        .as_deref()
-        .filter(|until| *until > now_ts().as_str());
     let body = html! {
         @match basis {
             Basis::Emergency => (notice("warning", "Nödöppning: du ser information från andra vårdgivare utan patientens samtycke. All åtkomst loggas och följs upp.")),
@@ -984,7 +980,7 @@ pub async fn overview(
         }
         @if let Some(until) = revoked_until {
             div.notice.warning role="status" data-testid="revoke-in-effect" {
-                p { "Spärrad information visas för dig: spärren är tillfälligt hävd till och med " (time(until)) ". Det du ser loggas som hävd spärr." }
+                p { "Spärrad information visas för dig: spärren är tillfälligt hävd till och med " (time(&until)) ". Det du ser loggas som hävd spärr." }
             }
         }
         (filters_form(&filter, &care_givers, "/oversikt", &ctx.handle))
@@ -1803,13 +1799,5 @@ pub async fn revoke_block(
         Err(r) => return registered::<()>(&web, &w, Err(r)),
     };
     tracing::info!(revoked, "blocks revoked temporarily");
-    if revoked > 0 {
-        // Every page of this session on the patient says so.
-        web.sessions.update(&id.id, |s| {
-            for c in s.patients.iter_mut().filter(|c| c.patient == w.ctx.patient) {
-                c.revoked_until = Some(until.clone());
-            }
-        });
-    }
     see_other(&overview_url(&w.ctx.handle))
 }

@@ -33,7 +33,9 @@ pub enum LaunchError {
     Used,
 }
 
-/// The shared secret between npo and the record systems that launch it.
+/// The web app's own sealing key for launch links. It never leaves the server: record systems
+/// get links only from `POST /api/kontext`, which checks that the system serves the user's care
+/// giver; a system holding the key could seal links for anyone.
 pub struct LaunchKey {
     key: LessSafeKey,
     rng: SystemRandom,
@@ -100,7 +102,8 @@ impl LaunchKey {
     /// Opens a token; it must be authentic and not expired at `now`.
     pub fn open(&self, token: &str, now: i64) -> Result<Launch, LaunchError> {
         let launch: Launch = self.open_value(token).ok_or(LaunchError::Invalid)?;
-        // The key is shared with record systems: what they seal is checked like user input.
+        // Only npo seals with this key, but what a link carries is checked like user input all
+        // the same.
         if !npo_riv::ids::is_valid_personal_identity(&launch.patient)
             || !npo_riv::ids::is_hsa_id(&launch.user)
         {

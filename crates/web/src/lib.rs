@@ -45,7 +45,8 @@ pub struct WebConfig {
     pub demo_mode: bool,
     /// A session ends after this long without a request.
     pub idle_timeout: Duration,
-    /// The 32-byte secret shared with record systems for context launch.
+    /// The 32-byte key that seals context-launch links. Server-only: never give it to record
+    /// systems (they ask `POST /api/kontext` for links).
     pub launch_key: [u8; 32],
     /// Systems (certificate HSA-ids) that may ask for launch links over `POST /api/kontext`;
     /// each only for users with an assignment at its own care giver (the directory's

@@ -31,8 +31,6 @@ pub struct PatientContext {
     pub patient: String,
     /// The user chose to continue without consent (own care giver's records only).
     pub own_care_giver_only: bool,
-    /// A temporary revoke of blocks made here is in effect until (`YYYYMMDDhhmmss`).
-    pub revoked_until: Option<String>,
 }
 
 /// A context launch waiting for the assignment choice.
