@@ -203,7 +203,9 @@ async fn main() -> anyhow::Result<()> {
             let mut part_times = Vec::new();
             let mut errors = 0usize;
             let mut first = true;
+            let mut attempts = 0usize;
             while Instant::now() < deadline {
+                attempts += 1;
                 let t0 = Instant::now();
                 let page = s.get(&overview).await;
                 let cookie = s.cookie.clone();
@@ -235,18 +237,20 @@ async fn main() -> anyhow::Result<()> {
                 }
                 first = false;
             }
-            (overviews, part_times, errors)
+            (overviews, part_times, errors, attempts)
         })
     });
     let results = join_all(workers).await;
     let mut overviews = Vec::new();
     let mut part_times = Vec::new();
     let mut errors = 0;
+    let mut attempts = 0;
     for r in results {
-        let (o, p, e) = r?;
+        let (o, p, e, a) = r?;
         overviews.extend(o);
         part_times.extend(p);
         errors += e;
+        attempts += a;
     }
     overviews.sort_by(f64::total_cmp);
     part_times.sort_by(f64::total_cmp);
@@ -274,6 +278,24 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("\nerrors: {errors}");
+    // What the access log holds per overview: one entry per (type, care giver, care unit) of
+    // what the user was given, with the record ids delivered.
+    let log_db = npo_store::Db::connect(&db.url).await?;
+    let rows: Vec<(String,)> =
+        npo_store::sqlx::query_as("SELECT record_ids FROM sec_access_log WHERE patient_id = $1")
+            .bind(TOLVAN)
+            .fetch_all(&log_db.pool)
+            .await?;
+    let records: usize = rows
+        .iter()
+        .map(|(ids,)| serde_json::from_str::<Vec<serde_json::Value>>(ids).map_or(0, |v| v.len()))
+        .sum();
+    let per = |n: usize| n as f64 / attempts.max(1) as f64;
+    println!(
+        "\naccess log per overview ({attempts} overviews): {:.1} entries, {:.1} record ids",
+        per(rows.len()),
+        per(records)
+    );
     let _ = tokio::time::timeout(Duration::from_secs(10), fed.shutdown()).await;
     Ok(())
 }
