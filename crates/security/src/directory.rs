@@ -661,25 +661,61 @@ impl DirectoryStore {
             .collect())
     }
 
-    /// The person acting in one of their assignments, if both exist and belong together.
+    /// The person acting in one of their assignments, if both exist and belong together. One
+    /// indexed query: the web app and the API resolve the acting user on every request.
     pub async fn actor(
         &self,
         person_hsa_id: &str,
         assignment_hsa_id: &str,
     ) -> Result<Option<Actor>, DirectoryError> {
-        let Some(person) = self.person(person_hsa_id).await? else {
-            return Ok(None);
-        };
-        Ok(self
-            .assignments_of(person_hsa_id)
-            .await?
-            .into_iter()
-            .find(|a| a.hsa_id == assignment_hsa_id)
-            .map(|assignment| Actor {
-                person_hsa_id: person.hsa_id.clone(),
-                name: person.full_name(),
-                assignment,
-            }))
+        type Row = (
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+        );
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT p.given_name, p.family_name, a.hsa_id, a.name, a.purpose, a.rights, \
+             u.hsa_id, u.name, g.hsa_id, g.name \
+             FROM sec_dir_assignments a JOIN sec_dir_persons p ON p.hsa_id = a.person_hsa_id \
+             JOIN sec_dir_care_units u ON u.hsa_id = a.care_unit_hsa_id \
+             JOIN sec_dir_care_givers g ON g.hsa_id = u.care_giver_hsa_id \
+             WHERE a.hsa_id = $1 AND a.person_hsa_id = $2",
+        )
+        .bind(assignment_hsa_id)
+        .bind(person_hsa_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        Ok(row.map(
+            |(given, family, hsa_id, name, purpose, rights, unit, unit_name, giver, giver_name)| {
+                Actor {
+                    person_hsa_id: person_hsa_id.to_owned(),
+                    name: Person {
+                        hsa_id: String::new(),
+                        given_name: given,
+                        family_name: family,
+                        title: String::new(),
+                    }
+                    .full_name(),
+                    assignment: Assignment {
+                        hsa_id,
+                        name,
+                        purpose,
+                        care_unit_hsa_id: unit,
+                        care_unit_name: unit_name,
+                        care_giver_hsa_id: giver,
+                        care_giver_name: giver_name,
+                        rights: rights.lines().filter_map(Right::parse).collect(),
+                    },
+                }
+            },
+        ))
     }
 
     pub async fn care_unit(&self, hsa_id: &str) -> Result<Option<CareUnit>, DirectoryError> {
