@@ -34,6 +34,24 @@ fn ts(hours: i64) -> String {
         .to_string()
 }
 
+/// Tolvan's outer block on the municipality's records, registered there.
+async fn block_kommun(db: &Db) {
+    BlockStore::new(db.clone())
+        .register(
+            &NewBlock {
+                patient_id: TOLVAN.into(),
+                kind: BlockKind::Outer,
+                care_giver_hsa_id: KOMMUN.into(),
+                care_unit_hsa_id: None,
+                period: None,
+                excluded_types: vec![],
+            },
+            "SE2120003140-P009",
+        )
+        .await
+        .unwrap();
+}
+
 /// A physician at Vårdcentralen Salem (Region Stockholm) with reading rights in the own care
 /// giver (VG) and in coherent record keeping (SJF).
 fn physician() -> Actor {
@@ -542,20 +560,7 @@ async fn registrations_are_checked_by_the_gate_before_anything_is_saved() {
     assert_eq!(consents.history(TOLVAN).await.unwrap().len(), 1);
 
     // An outer block at the municipality hides its records until Anna lifts it for herself.
-    BlockStore::new(s.db.clone())
-        .register(
-            &NewBlock {
-                patient_id: TOLVAN.into(),
-                kind: BlockKind::Outer,
-                care_giver_hsa_id: KOMMUN.into(),
-                care_unit_hsa_id: None,
-                period: None,
-                excluded_types: vec![],
-            },
-            "SE2120003140-P009",
-        )
-        .await
-        .unwrap();
+    block_kommun(&s.db).await;
     assert!(
         s.gate
             .read(&a, &read(TOLVAN))
@@ -691,20 +696,7 @@ async fn a_source_whose_records_are_all_blocked_is_not_named() {
             .any(|(_, st)| st.logical_address == kommun_source),
         "the municipality answers without a block"
     );
-    BlockStore::new(s.db.clone())
-        .register(
-            &NewBlock {
-                patient_id: TOLVAN.into(),
-                kind: BlockKind::Outer,
-                care_giver_hsa_id: KOMMUN.into(),
-                care_unit_hsa_id: None,
-                period: None,
-                excluded_types: vec![],
-            },
-            "SE2120003140-P009",
-        )
-        .await
-        .unwrap();
+    block_kommun(&s.db).await;
     let answer = s.gate.read(&a, &read(TOLVAN)).await.unwrap();
     assert!(answer.blocked_information_exists);
     assert!(!givers(&answer.records).contains_key(KOMMUN));
@@ -737,20 +729,7 @@ async fn a_block_lifted_under_emergency_access_is_followed_up() {
         .register_emergency(TOLVAN, &a, "Medvetslös patient, akut behov av uppgifter", 2)
         .await
         .unwrap();
-    BlockStore::new(s.db.clone())
-        .register(
-            &NewBlock {
-                patient_id: TOLVAN.into(),
-                kind: BlockKind::Outer,
-                care_giver_hsa_id: KOMMUN.into(),
-                care_unit_hsa_id: None,
-                period: None,
-                excluded_types: vec![],
-            },
-            "SE2120003140-P009",
-        )
-        .await
-        .unwrap();
+    block_kommun(&s.db).await;
     assert!(
         s.gate
             .read(&a, &read(TOLVAN))
@@ -968,20 +947,7 @@ async fn a_personal_revoke_lifts_the_block_only_at_its_unit() {
         relate(&s.db, a, TOLVAN).await;
         consent(&s.db, a, TOLVAN).await;
     }
-    BlockStore::new(s.db.clone())
-        .register(
-            &NewBlock {
-                patient_id: TOLVAN.into(),
-                kind: BlockKind::Outer,
-                care_giver_hsa_id: KOMMUN.into(),
-                care_unit_hsa_id: None,
-                period: None,
-                excluded_types: vec![],
-            },
-            "SE2120003140-P009",
-        )
-        .await
-        .unwrap();
+    block_kommun(&s.db).await;
     let kommun_records =
         |answer: &npo_gate::ReadAnswer| givers(&answer.records).get(KOMMUN).copied().unwrap_or(0);
     let before = s.gate.read(&at_akuten, &read(TOLVAN)).await.unwrap();
