@@ -36,20 +36,7 @@ fn ts(hours: i64) -> String {
 
 /// Tolvan's outer block on the municipality's records, registered there.
 async fn block_kommun(db: &Db) {
-    BlockStore::new(db.clone())
-        .register(
-            &NewBlock {
-                patient_id: TOLVAN.into(),
-                kind: BlockKind::Outer,
-                care_giver_hsa_id: KOMMUN.into(),
-                care_unit_hsa_id: None,
-                period: None,
-                excluded_types: vec![],
-            },
-            "SE2120003140-P009",
-        )
-        .await
-        .unwrap();
+    common::block_outer(db, TOLVAN, KOMMUN, "SE2120003140-P009").await;
 }
 
 /// A physician at Vårdcentralen Salem (Region Stockholm) with reading rights in the own care

@@ -13,7 +13,7 @@ use npo::federation::WebSpec;
 use npo_gate::InformationType;
 use npo_pki::CertSpec;
 use npo_security::access_log::{AccessLog, Activity, Page};
-use npo_security::blocks::{BlockKind, BlockStore, NewBlock};
+use npo_security::blocks::BlockStore;
 use npo_security::directory::DirectoryStore;
 use npo_store::Db;
 use std::path::{Path, PathBuf};
@@ -332,20 +332,7 @@ async fn clinician_web_app_in_a_browser() {
     assert!(tolvan.iter().any(|e| e.activity == Activity::Read));
 
     // An outer block at the municipality: its records disappear until a temporary revoke.
-    BlockStore::new(db.clone())
-        .register(
-            &NewBlock {
-                patient_id: TOLVAN.into(),
-                kind: BlockKind::Outer,
-                care_giver_hsa_id: KOMMUN.into(),
-                care_unit_hsa_id: None,
-                period: None,
-                excluded_types: vec![],
-            },
-            "SE2120003140-P001",
-        )
-        .await
-        .unwrap();
+    common::block_outer(&db, TOLVAN, KOMMUN, "SE2120003140-P001").await;
     browser("blocked", env.clone()).await;
     // "I dag" is until the end of today, Swedish local time.
     let blocks = BlockStore::new(db.clone())

@@ -47,9 +47,14 @@ pub struct Person {
     pub title: String,
 }
 
+/// How a person's name is shown: given name, then family name.
+fn full_name(given_name: &str, family_name: &str) -> String {
+    format!("{given_name} {family_name}")
+}
+
 impl Person {
     pub fn full_name(&self) -> String {
-        format!("{} {}", self.given_name, self.family_name)
+        full_name(&self.given_name, &self.family_name)
     }
 }
 
@@ -696,13 +701,7 @@ impl DirectoryStore {
             |(given, family, hsa_id, name, purpose, rights, unit, unit_name, giver, giver_name)| {
                 Actor {
                     person_hsa_id: person_hsa_id.to_owned(),
-                    name: Person {
-                        hsa_id: String::new(),
-                        given_name: given,
-                        family_name: family,
-                        title: String::new(),
-                    }
-                    .full_name(),
+                    name: full_name(&given, &family),
                     assignment: Assignment {
                         hsa_id,
                         name,

@@ -160,3 +160,21 @@ pub async fn post(
 pub fn envelope(logical_address: &str, body_xml: &str) -> String {
     soap::request(logical_address, body_xml)
 }
+
+/// Registers an outer block on `care_giver`'s records of `patient`, by `by` (a user there).
+pub async fn block_outer(db: &npo_store::Db, patient: &str, care_giver: &str, by: &str) {
+    npo_security::blocks::BlockStore::new(db.clone())
+        .register(
+            &npo_security::blocks::NewBlock {
+                patient_id: patient.into(),
+                kind: npo_security::blocks::BlockKind::Outer,
+                care_giver_hsa_id: care_giver.into(),
+                care_unit_hsa_id: None,
+                period: None,
+                excluded_types: vec![],
+            },
+            by,
+        )
+        .await
+        .expect("the block is registered");
+}
